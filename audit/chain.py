@@ -1,0 +1,229 @@
+"""Writing to and verifying the hash chain.
+
+Canonical encoding: the event's fields (including ``prev_hash``) as JSON with sorted keys, no
+whitespace, UTF-8, the timestamp in UTC with microseconds. ``hash = sha256(canonical)``. The same
+function is used by the writer, the verifier and the offline verifier (``docs/audit.md``), so an
+exported trail can be checked without this code base.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import GENESIS_HASH, ActorType, AuditChainHead, AuditEvent, chain_key
+
+# Set per request by hostedpbx.middleware.AuditContextMiddleware.
+request_ip: contextvars.ContextVar[str] = contextvars.ContextVar("audit_request_ip", default="")
+
+CANONICAL_FIELDS = (
+    "chain", "seq", "tenant", "occurred_at", "actor_type", "actor_id", "actor_label",
+    "action", "object_type", "object_id", "data", "ip", "prev_hash",
+)
+
+
+def format_time(value) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_bytes(fields: dict) -> bytes:
+    body = {name: fields[name] for name in CANONICAL_FIELDS}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(fields: dict) -> str:
+    return hashlib.sha256(canonical_bytes(fields)).hexdigest()
+
+
+def event_fields(event: AuditEvent) -> dict:
+    return {
+        "chain": event.chain,
+        "seq": event.seq,
+        "tenant": event.tenant_id,
+        "occurred_at": format_time(event.occurred_at),
+        "actor_type": event.actor_type,
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "data": event.data,
+        "ip": event.ip,
+        "prev_hash": event.prev_hash,
+    }
+
+
+def describe_actor(actor):
+    """``(actor_type, actor_id, actor_label)`` for a portal account, PBX node or ``None``."""
+    if actor is None:
+        return ActorType.SYSTEM, "", "system"
+    if getattr(actor, "is_pbx_node", False):
+        return ActorType.PBX_NODE, str(actor.pk), f"node:{actor.name}"
+    if not getattr(actor, "is_authenticated", False):
+        return ActorType.ANONYMOUS, "", "anonymous"
+    return ActorType.USER, str(actor.pk), actor.get_username()
+
+
+def _json_safe(data):
+    # Stored exactly as hashed: round-trip through JSON so the database gives back the same value.
+    return json.loads(json.dumps(data or {}, default=str, sort_keys=True))
+
+
+def _ensure_head(chain, tenant_id):
+    AuditChainHead.objects.bulk_create(
+        [AuditChainHead(chain=chain, tenant_id=tenant_id)], ignore_conflicts=True
+    )
+
+
+def record(
+    *,
+    actor,
+    tenant,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id="",
+    data: dict | None = None,
+    actor_label: str | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Append one event to the tenant's chain (the provider chain when ``tenant`` is None).
+
+    Must run inside the transaction of the change it records, so that the change and its event
+    commit or roll back together; raises ``RuntimeError`` otherwise. Concurrent writers of one
+    chain are serialised by a row lock on the chain head, so the sequence stays gapless.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the transaction of the change")
+    tenant_id = getattr(tenant, "pk", tenant)
+    chain = chain_key(tenant_id)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    actor_type, actor_id, label = describe_actor(actor)
+    if actor_label:
+        label = actor_label
+    _ensure_head(chain, tenant_id)
+    head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    event = AuditEvent(
+        chain=chain,
+        seq=head.last_seq + 1,
+        tenant_id=tenant_id,
+        occurred_at=timezone.now(),
+        actor_type=actor_type,
+        actor_id=actor_id,
+        actor_label=label[:200],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:128],
+        data=_json_safe(data),
+        ip=(ip if ip is not None else request_ip.get())[:64],
+        prev_hash=head.last_hash,
+    )
+    event.hash = compute_hash(event_fields(event))
+    event.save(force_insert=True)
+    AuditChainHead.objects.filter(chain=chain).update(
+        last_seq=event.seq, last_hash=event.hash, updated_at=event.occurred_at
+    )
+    return event
+
+
+def record_now(**kwargs) -> AuditEvent:
+    """``record`` in a transaction of its own, for events that change nothing else (logins)."""
+    with transaction.atomic():
+        return record(**kwargs)
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    count: int
+    chains: int
+    bad_event_id: int | None = None
+    bad_chain: str = ""
+    bad_seq: int | None = None
+    reason: str = ""
+
+    def message(self) -> str:
+        if self.ok:
+            return f"OK {self.count} events"
+        where = f"event {self.bad_event_id}" if self.bad_event_id else "chain head"
+        return f"BROKEN {where} (chain {self.bad_chain}, seq {self.bad_seq}): {self.reason}"
+
+
+VERIFY_COLUMNS = ("id",) + tuple(
+    "tenant_id" if name == "tenant" else name for name in CANONICAL_FIELDS
+) + ("hash",)
+
+
+def verify_chain_rows(chain: str, rows, head: tuple[int, str] | None):
+    """Check one chain's rows (ordered by seq). Returns ``(count, failure or None)``.
+
+    ``failure`` is ``(event_id, seq, reason)``. ``head`` is ``(last_seq, last_hash)`` as the
+    database records it, or None when verifying an export without a head.
+    """
+    expected_seq = 1
+    prev = GENESIS_HASH
+    count = 0
+    for row in rows:
+        values = dict(zip(VERIFY_COLUMNS, row, strict=True))
+        event_id = values.pop("id")
+        stored_hash = values.pop("hash")
+        values["tenant"] = values.pop("tenant_id")
+        if not isinstance(values["occurred_at"], str):
+            values["occurred_at"] = format_time(values["occurred_at"])
+        if isinstance(values["data"], str):
+            values["data"] = json.loads(values["data"])
+        if values["chain"] != chain:
+            return count, (event_id, values["seq"], f"event belongs to chain {values['chain']}")
+        if values["seq"] != expected_seq:
+            return count, (
+                event_id, values["seq"],
+                f"sequence gap or reorder: expected {expected_seq}, found {values['seq']}",
+            )
+        if values["prev_hash"] != prev:
+            return count, (event_id, values["seq"], "prev_hash does not match the event before")
+        if compute_hash(values) != stored_hash:
+            return count, (event_id, values["seq"], "hash does not match the event's content")
+        prev = stored_hash
+        expected_seq += 1
+        count += 1
+    if head is not None and (head[0] != count or head[1] != prev):
+        return count, (None, count, f"chain head says seq {head[0]}, the events end at {count}")
+    return count, None
+
+
+def verify(tenant=None) -> VerifyResult:
+    """Verify every chain (or one tenant's) from the first event to the head."""
+    heads = AuditChainHead.objects.all()
+    if tenant is not None:
+        heads = heads.filter(chain=chain_key(tenant.pk))
+    total = 0
+    chains = 0
+    stray = AuditEvent.unscoped.exclude(chain__in=AuditChainHead.objects.values("chain"))
+    if tenant is not None:
+        stray = stray.filter(tenant_id=tenant.pk)
+    first_stray = stray.order_by("id").values_list("id", "chain", "seq").first()
+    if first_stray:
+        return VerifyResult(False, 0, 0, first_stray[0], first_stray[1], first_stray[2],
+                            "event in a chain that has no head")
+    for head in heads.order_by("chain"):
+        rows = (
+            AuditEvent.unscoped.filter(chain=head.chain)
+            .order_by("seq")
+            .values_list(*VERIFY_COLUMNS)
+            .iterator(chunk_size=5000)
+        )
+        count, failure = verify_chain_rows(head.chain, rows, (head.last_seq, head.last_hash))
+        total += count
+        chains += 1
+        if failure:
+            event_id, seq, reason = failure
+            return VerifyResult(False, total, chains, event_id, head.chain, seq, reason)
+    return VerifyResult(True, total, chains)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HostedPbxConfig(AppConfig):
+    name = "hostedpbx"
+    verbose_name = "HostedPBX"

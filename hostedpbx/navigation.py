@@ -1,0 +1,38 @@
+"""The customer menu's navigation, collected from each part's ``navigation.py``.
+
+Each part lists ``NAV_ITEMS = [NavItem(...), ...]``; only parts with working pages list any,
+so the menu never offers a page that does not exist.
+"""
+
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from django.apps import apps
+from django.urls import reverse
+
+from tenancy.choices import ALL_ROLES
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset = field(default=ALL_ROLES)
+    order: int = 100
+
+
+def items_for(tenant, membership):
+    collected = []
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.navigation")
+        except ModuleNotFoundError:
+            continue
+        collected.extend(getattr(module, "NAV_ITEMS", []))
+    visible = [item for item in collected if membership.role in item.roles]
+    visible.sort(key=lambda item: item.order)
+    return [
+        {"label": item.label, "url": reverse(item.url_name, kwargs={"tenant_slug": tenant.slug}),
+         "url_name": item.url_name}
+        for item in visible
+    ]

@@ -1,0 +1,110 @@
+"""Tenant scoping that cannot be forgotten.
+
+Every tenant-owned model inherits :class:`TenantOwnedModel`. Its manager ``objects`` has one
+entry point, ``for_actor(actor, tenant=None)``, which returns only the rows the actor may see;
+calling ``objects.all()`` or ``objects.filter()`` raises, so an unscoped read is never written by
+accident. The unscoped manager has a loud name, ``unscoped``, and is meant for tasks (which load
+through the tenant id they were given), the Django admin, migrations and services that have
+already resolved the tenant.
+
+An *actor* is a portal account (``User``), a PBX node (``tenancy.PbxNode``) or ``None``
+(anonymous: sees nothing).
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class ScopingError(RuntimeError):
+    """Raised when code reads a tenant-owned model without naming the actor."""
+
+
+def actor_memberships(actor):
+    """The active memberships of a portal account, cached on the user object per request."""
+    from tenancy.models import Membership
+
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return []
+    if not hasattr(actor, "pk") or getattr(actor, "is_pbx_node", False):
+        return []
+    cached = getattr(actor, "_hostedpbx_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.unscoped.filter(user_id=actor.pk, tenant__status="active")
+            .select_related("tenant", "pbx_user")
+            .order_by("tenant__name")
+        )
+        actor._hostedpbx_memberships = cached
+    return cached
+
+
+def membership_for(actor, tenant):
+    """The actor's membership in ``tenant`` (a Tenant or its id), or ``None``."""
+    tenant_id = getattr(tenant, "pk", tenant)
+    for membership in actor_memberships(actor):
+        if membership.tenant_id == tenant_id:
+            return membership
+    return None
+
+
+class TenantQuerySet(models.QuerySet):
+    def visible_q(self, membership):
+        """Rows of ``membership.tenant`` that this membership's role may see.
+
+        Override in a subclass to narrow by role (e.g. a member sees only their own
+        recordings). The default: every row of the tenant.
+        """
+        return Q(tenant_id=membership.tenant_id)
+
+    def for_actor(self, actor, tenant=None):
+        """Rows the actor may see, optionally narrowed to one tenant; empty when none."""
+        qs = self
+        if tenant is not None:
+            qs = qs.filter(tenant_id=getattr(tenant, "pk", tenant))
+        if actor is None:
+            return qs.none()
+        if getattr(actor, "is_pbx_node", False):
+            return qs.filter(tenant_id=actor.tenant_id)
+        memberships = actor_memberships(actor)
+        if tenant is not None:
+            membership = membership_for(actor, tenant)
+            memberships = [membership] if membership else []
+        if not memberships:
+            return qs.none()
+        condition = Q()
+        for membership in memberships:
+            condition |= self.visible_q(membership)
+        return qs.filter(condition)
+
+
+class ScopedManager(models.Manager):
+    """``objects``: only ``for_actor`` is allowed; everything else must say ``unscoped``."""
+
+    def get_queryset(self):
+        raise ScopingError(
+            f"{self.model.__name__}.objects must be entered through .for_actor(actor, tenant); "
+            f"use {self.model.__name__}.unscoped in tasks, admin and services that have "
+            "resolved the tenant already."
+        )
+
+    def for_actor(self, actor, tenant=None):
+        return self._queryset_class(self.model, using=self._db).for_actor(actor, tenant)
+
+
+class TenantOwnedModel(models.Model):
+    """Abstract base: a non-null tenant and the two managers described above."""
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+")
+
+    unscoped = TenantQuerySet.as_manager()
+    objects = ScopedManager.from_queryset(TenantQuerySet)()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+
+
+def scoped_managers(queryset_class):
+    """``(unscoped, objects)`` managers for a model with its own TenantQuerySet subclass."""
+    return queryset_class.as_manager(), ScopedManager.from_queryset(queryset_class)()

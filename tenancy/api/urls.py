@@ -1,0 +1,9 @@
+"""Customer API of the tenancy part, under /api/v1/tenants/<tenant_slug>/."""
+
+from rest_framework.routers import SimpleRouter
+
+from .views import PbxUserViewSet
+
+router = SimpleRouter()
+router.register("pbx-users", PbxUserViewSet, basename="pbx-user")
+urlpatterns = router.urls

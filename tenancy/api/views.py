@@ -1,0 +1,97 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hostedpbx.api.base import TenantScopedViewSet
+from hostedpbx.api.errors import ApiError
+from tenancy import auth, services
+from tenancy.models import PbxUser
+
+from .filters import PbxUserFilter
+from .serializers import (
+    PbxUserSerializer,
+    PbxUserUpdateSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+
+
+def as_drf_validation_error(exc: DjangoValidationError):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    codes = {}
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            codes[field] = [e.code or "invalid" for e in errors]
+    error = serializers.ValidationError(detail)
+    for field, details in error.detail.items():
+        for index, item in enumerate(details):
+            item.code = codes.get(field, ["invalid"] * (index + 1))[index]
+    return error
+
+
+class PbxUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     mixins.UpdateModelMixin, TenantScopedViewSet):
+    """The tenant's PBX users (extensions). Admins create and change them."""
+
+    scoped_model = PbxUser
+    serializer_class = PbxUserSerializer
+    filterset_class = PbxUserFilter
+    lookup_field = "extension"
+    lookup_value_regex = "[0-9]+"
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return PbxUserUpdateSerializer
+        return PbxUserSerializer
+
+    def optimize_queryset(self, qs):
+        return qs.order_by("extension")
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.create_pbx_user(
+                actor=self.actor, tenant=self.tenant, **serializer.validated_data
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_validation_error(exc)
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = services.update_pbx_user(
+                actor=self.actor, pbx_user=serializer.instance, **serializer.validated_data
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_validation_error(exc)
+
+
+class ObtainTokenView(APIView):
+    """Exchange a portal username and password for an API token (throttled and audited)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            account = auth.sign_in(
+                request=request._request,
+                username=data.validated_data["username"],
+                password=data.validated_data["password"],
+                ip=auth.client_ip(request),
+                channel="api",
+            )
+        except auth.LoginThrottled as exc:
+            raise ApiError("login_throttled", "Too many failed logins; try again later.",
+                           status=status.HTTP_429_TOO_MANY_REQUESTS,
+                           retry_after=exc.retry_after)
+        if account is None:
+            raise ApiError("invalid_credentials", "Unable to log in with these credentials.",
+                           status=status.HTTP_400_BAD_REQUEST)
+        token, _ = Token.objects.get_or_create(user=account)
+        return Response({"token": token.key})

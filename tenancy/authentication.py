@@ -1,0 +1,32 @@
+"""Bearer authentication of PBX nodes (``Authorization: Bearer <node token>``)."""
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from .models import PbxNode, hash_token
+
+
+class PbxNodeAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if len(parts) != 2 or parts[0] != self.keyword:
+            raise exceptions.AuthenticationFailed("Expected 'Authorization: Bearer <node token>'.")
+        node = (
+            PbxNode.unscoped.select_related("tenant")
+            .filter(token_hash=hash_token(parts[1]), is_active=True)
+            .first()
+        )
+        if node is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked node token.")
+        now = timezone.now()
+        if node.last_seen_at is None or (now - node.last_seen_at).total_seconds() > 60:
+            PbxNode.unscoped.filter(pk=node.pk).update(last_seen_at=now)
+        return node, node
+
+    def authenticate_header(self, request):
+        return self.keyword

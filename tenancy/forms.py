@@ -1,0 +1,49 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import PbxUser
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    """Django's login form, signing in through ``tenancy.auth.sign_in`` (throttled, audited)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": _("Too many failed logins. Please wait a few minutes and try again."),
+    }
+
+    def clean(self):
+        from . import auth
+
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = auth.sign_in(request=self.request, username=username,
+                                               password=password,
+                                               ip=auth.client_ip(self.request))
+            except auth.LoginThrottled:
+                raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class PbxUserForm(forms.ModelForm):
+    class Meta:
+        model = PbxUser
+        fields = ["extension", "display_name", "email", "client_type", "record_all_calls",
+                  "attention_tone", "is_active"]
+        widgets = {"extension": forms.TextInput(attrs={"inputmode": "numeric",
+                                                       "autocomplete": "off"})}
+
+    def __init__(self, *args, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["extension"].disabled = True
+
+    def validate_unique(self):
+        # The service checks uniqueness within the tenant (code ``extension_taken``).
+        pass

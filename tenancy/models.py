@@ -1,0 +1,189 @@
+"""Tenants, PBX nodes, PBX users (extensions) and portal memberships."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hostedpbx.scoping import TenantOwnedModel, TenantQuerySet, scoped_managers
+
+from .choices import ClientType, Role, TenantStatus
+
+extension_validator = RegexValidator(
+    r"^[0-9]{2,15}$", _("An extension consists of 2 to 15 digits."), code="invalid_extension"
+)
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
+    _("Lower-case letters, digits and hyphens; 1 to 50 characters."),
+    code="invalid_slug",
+)
+
+
+class Tenant(models.Model):
+    slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
+    name = models.CharField(_("name"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TenantStatus.choices, default=TenantStatus.ACTIVE
+    )
+    locale = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="de"
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+
+    def __str__(self):
+        return f"{self.name} ({self.slug})"
+
+    @property
+    def is_active(self):
+        return self.status == TenantStatus.ACTIVE
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PbxNode(TenantOwnedModel):
+    """A PBX machine of one tenant; authenticates with a bearer token stored only as a hash."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="pbx_nodes")
+    name = models.CharField(_("name"), max_length=100, validators=[slug_validator])
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(max_length=12, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # A node acts as a principal of its own tenant (see hostedpbx.scoping).
+    is_pbx_node = True
+    is_authenticated = True
+    is_anonymous = False
+
+    class Meta:
+        ordering = ["tenant", "name"]
+        verbose_name = _("PBX node")
+        verbose_name_plural = _("PBX nodes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"], name="%(app_label)s_%(class)s_unique_name"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tenant.slug}/{self.name}"
+
+    @staticmethod
+    def new_token() -> str:
+        return "pbxn_" + secrets.token_urlsafe(32)
+
+
+class PbxUserQuerySet(TenantQuerySet):
+    pass
+
+
+class PbxUser(TenantOwnedModel):
+    """A user of the PBX: an extension with a name and the kind of client they use."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="pbx_users")
+    extension = models.CharField(_("extension"), max_length=15, validators=[extension_validator])
+    display_name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    client_type = models.CharField(
+        _("client type"),
+        max_length=16,
+        choices=ClientType.choices,
+        default=ClientType.SOFTPHONE_USB,
+    )
+    record_all_calls = models.BooleanField(
+        _("record all calls"),
+        default=True,
+        help_text=_("With a Monitor licence, every call of this user is recorded on the server."),
+    )
+    attention_tone = models.BooleanField(
+        _("attention tone"),
+        default=True,
+        help_text=_("The caller hears a beep while a manual recording runs."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    unscoped, objects = scoped_managers(PbxUserQuerySet)
+
+    class Meta:
+        ordering = ["tenant", "extension"]
+        verbose_name = _("PBX user")
+        verbose_name_plural = _("PBX users")
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "extension"], name="%(app_label)s_%(class)s_unique_extension"
+            ),
+            models.CheckConstraint(
+                condition=Q(client_type__in=ClientType.values),
+                name="%(app_label)s_%(class)s_client_type_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.extension} {self.display_name}"
+
+
+class Membership(TenantOwnedModel):
+    """A portal account's role in one tenant (an account may belong to several tenants)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    pbx_user = models.ForeignKey(
+        PbxUser,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("PBX user"),
+        help_text=_("The extension this account speaks for (an agent's own recordings)."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user"], name="%(app_label)s_%(class)s_unique_user"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "pbx_user"],
+                condition=Q(pbx_user__isnull=False),
+                name="%(app_label)s_%(class)s_unique_pbx_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="%(app_label)s_%(class)s_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.tenant.slug} ({self.role})"
+
+    def has_role(self, *roles):
+        return self.role in roles
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN

@@ -1,0 +1,8 @@
+from django.utils.translation import gettext_lazy as _
+
+from hostedpbx.navigation import NavItem
+
+NAV_ITEMS = [
+    NavItem(_("Overview"), "tenancy:dashboard", order=0),
+    NavItem(_("PBX users"), "tenancy:pbx-users", order=10),
+]

@@ -1,0 +1,182 @@
+"""Writes of the tenancy part. Each runs in one transaction and audits the change in it."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+import audit
+
+from .choices import ClientType, Role
+from .models import Membership, PbxNode, PbxUser, Tenant, hash_token
+
+PBX_USER_FIELDS = ("display_name", "email", "client_type", "record_all_calls", "attention_tone",
+                   "is_active")
+
+
+def create_tenant(*, actor, slug: str, name: str, locale: str = "de",
+                  timezone: str = "Europe/Berlin") -> Tenant:
+    with transaction.atomic():
+        tenant = Tenant(slug=slug, name=name, locale=locale, timezone=timezone)
+        tenant.full_clean()
+        tenant.save()
+        audit.record(actor=actor, tenant=tenant, action="tenant.created", obj=tenant,
+                     data={"slug": slug, "name": name})
+    return tenant
+
+
+def update_tenant(*, actor, tenant: Tenant, **changes) -> Tenant:
+    with transaction.atomic():
+        before = {k: getattr(tenant, k) for k in changes}
+        for key, value in changes.items():
+            setattr(tenant, key, value)
+        tenant.full_clean()
+        tenant.save()
+        audit.record(actor=actor, tenant=tenant, action="tenant.updated", obj=tenant,
+                     data={"before": before, "after": changes})
+    return tenant
+
+
+def create_pbx_node(*, actor, tenant: Tenant, name: str) -> tuple[PbxNode, str]:
+    """Create a node; returns it and its API token, which is shown this once and never stored."""
+    token = PbxNode.new_token()
+    with transaction.atomic():
+        node = PbxNode(tenant=tenant, name=name, token_hash=hash_token(token),
+                       token_prefix=token[:10])
+        node.full_clean(exclude=["token_hash", "token_prefix"])
+        node.save()
+        audit.record(actor=actor, tenant=tenant, action="pbx_node.created", obj=node,
+                     data={"name": name, "token_prefix": node.token_prefix})
+    return node, token
+
+
+def rotate_pbx_node_token(*, actor, node: PbxNode) -> str:
+    token = PbxNode.new_token()
+    with transaction.atomic():
+        node.token_hash = hash_token(token)
+        node.token_prefix = token[:10]
+        node.save(update_fields=["token_hash", "token_prefix"])
+        audit.record(actor=actor, tenant=node.tenant_id, action="pbx_node.token_rotated",
+                     obj=node, data={"token_prefix": node.token_prefix})
+    return token
+
+
+def _clean_pbx_user(user: PbxUser):
+    try:
+        user.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError:
+        raise
+    clash = PbxUser.unscoped.filter(tenant_id=user.tenant_id, extension=user.extension)
+    if user.pk:
+        clash = clash.exclude(pk=user.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"extension": ValidationError(_("This extension exists already."),
+                                          code="extension_taken")}
+        )
+
+
+def create_pbx_user(*, actor, tenant: Tenant, extension: str, display_name: str,
+                    client_type: str = ClientType.SOFTPHONE_USB, **fields) -> PbxUser:
+    """Create a PBX user. Raises ``ValidationError`` (codes ``invalid_extension``,
+    ``extension_taken``, ...) and writes nothing when the input is bad."""
+    user = PbxUser(tenant=tenant, extension=extension, display_name=display_name,
+                   client_type=client_type, **fields)
+    with transaction.atomic():
+        _clean_pbx_user(user)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise ValidationError({"extension": ValidationError(
+                _("This extension exists already."), code="extension_taken")})
+        audit.record(actor=actor, tenant=tenant, action="pbx_user.created", obj=user,
+                     data={"extension": extension, "display_name": display_name,
+                           "client_type": client_type, **fields})
+    _after_pbx_user_change(user)
+    return user
+
+
+def update_pbx_user(*, actor, pbx_user: PbxUser, **changes) -> PbxUser:
+    """Change the given fields of a PBX user (not its extension, which identifies it to the
+    PBX); audits before/after of what actually changed."""
+    unknown = set(changes) - set(PBX_USER_FIELDS)
+    if unknown:
+        raise ValueError(f"not changeable: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = PbxUser.unscoped.select_for_update().get(pk=pbx_user.pk)
+        before = {k: getattr(locked, k) for k in changes}
+        for key, value in changes.items():
+            setattr(locked, key, value)
+        _clean_pbx_user(locked)
+        locked.save()
+        diff = {k: {"before": before[k], "after": v} for k, v in changes.items() if before[k] != v}
+        if diff:
+            audit.record(actor=actor, tenant=locked.tenant_id, action="pbx_user.updated",
+                         obj=locked, data={"extension": locked.extension, "changes": diff})
+    _after_pbx_user_change(locked)
+    return locked
+
+
+def _after_pbx_user_change(pbx_user: PbxUser):
+    """Hooks of later parts (e.g. releasing quarantined recordings of a new extension).
+
+    Each hook is ``callable(pbx_user)`` and runs after the commit.
+    """
+    for hook in PBX_USER_CHANGED_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(pbx_user))
+
+
+PBX_USER_CHANGED_HOOKS: list = []
+
+
+def create_portal_user(*, actor, tenant: Tenant, username: str, password: str | None,
+                       role: str, pbx_user: PbxUser | None = None, email: str = "",
+                       first_name: str = "", last_name: str = "") -> Membership:
+    """Create (or reuse) a portal account and give it ``role`` in ``tenant``.
+
+    An existing account keeps its password unless one is given; re-running with the same
+    arguments changes nothing and audits nothing (idempotent for ``seed_demo``).
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_role")})
+    User = get_user_model()
+    with transaction.atomic():
+        account, created = User.objects.get_or_create(
+            username=username,
+            defaults={"email": email, "first_name": first_name, "last_name": last_name},
+        )
+        if password and (created or not account.check_password(password)):
+            account.set_password(password)
+            account.save()
+        elif created:
+            account.set_unusable_password()
+            account.save()
+        membership = Membership.unscoped.filter(tenant=tenant, user=account).first()
+        if membership and membership.role == role and membership.pbx_user_id == getattr(
+            pbx_user, "pk", None
+        ):
+            return membership
+        if membership is None:
+            membership = Membership(tenant=tenant, user=account)
+        before = {"role": membership.role, "pbx_user": membership.pbx_user_id}
+        membership.role = role
+        membership.pbx_user = pbx_user
+        membership.save()
+        audit.record(
+            actor=actor, tenant=tenant, action="membership.saved", obj=membership,
+            data={"username": username, "role": role,
+                  "extension": pbx_user.extension if pbx_user else None,
+                  "account_created": created, "before": before},
+        )
+    return membership
+
+
+def remove_membership(*, actor, membership: Membership) -> None:
+    with transaction.atomic():
+        audit.record(actor=actor, tenant=membership.tenant_id, action="membership.removed",
+                     obj=membership, data={"username": membership.user.get_username(),
+                                           "role": membership.role})
+        membership.delete()

@@ -1,0 +1,14 @@
+"""Customer-menu pages of the tenancy part, under /t/<tenant_slug>/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "tenancy"
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("pbx-users/", views.PbxUserListView.as_view(), name="pbx-users"),
+    path("pbx-users/new/", views.PbxUserEditView.as_view(), name="pbx-user-create"),
+    path("pbx-users/<str:extension>/edit/", views.PbxUserEditView.as_view(),
+         name="pbx-user-edit"),
+]

@@ -1,0 +1,69 @@
+"""factory-boy factories. Tests may write models directly; the product code goes through
+services."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from tenancy.choices import ClientType, Role
+from tenancy.models import Membership, PbxNode, PbxUser, Tenant, hash_token
+
+PASSWORD = "correct horse battery staple"
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tenant
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"tenant-{n}")
+    name = factory.LazyAttribute(lambda o: f"{o.slug.title()} GmbH")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+
+class PbxUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PbxUser
+        django_get_or_create = ("tenant", "extension")
+
+    tenant = factory.SubFactory(TenantFactory)
+    extension = factory.Sequence(lambda n: str(100 + n))
+    display_name = factory.Faker("name", locale="de_DE")
+    client_type = ClientType.SOFTPHONE_USB
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    tenant = factory.SubFactory(TenantFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.MEMBER
+
+
+class PbxNodeFactory(factory.django.DjangoModelFactory):
+    """``node.plain_token`` carries the bearer token for tests."""
+
+    class Meta:
+        model = PbxNode
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"node{n}")
+    token_hash = ""
+    token_prefix = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        token = PbxNode.new_token()
+        kwargs["token_hash"] = hash_token(token)
+        kwargs["token_prefix"] = token[:10]
+        node = super()._create(model_class, *args, **kwargs)
+        node.plain_token = token
+        return node

@@ -1,11 +1,45 @@
-"""The Celery application; configuration comes from Django settings (``CELERY_*``)."""
+"""The Celery application; configuration comes from Django settings (``CELERY_*``).
+
+Each part may define periodic tasks in ``<app>/schedule.py`` as ``BEAT_SCHEDULE = {...}``
+(Celery's beat_schedule format); they are merged here.
+"""
 
 import os
+from importlib import import_module
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostedpbx.settings")
 
 app = Celery("hostedpbx")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def collect_beat_schedule():
+    from django.apps import apps
+
+    schedule = {}
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.schedule")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.schedule":
+                raise
+            continue
+        schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+    return schedule
+
+
+@app.on_after_finalize.connect
+def _merge_schedules(sender, **kwargs):
+    sender.conf.beat_schedule = {**(sender.conf.beat_schedule or {}), **collect_beat_schedule()}
+
+
+@worker_init.connect
+@beat_init.connect
+def _log_schedule(sender=None, **kwargs):
+    import logging
+
+    logging.getLogger(__name__).info("periodic tasks: %s", sorted(app.conf.beat_schedule or {}))

@@ -50,7 +50,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache():
+def _plain_http_and_clean_cache(settings):
+    # Production settings (DEBUG off) are kept, but the test client and the live server speak
+    # plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
     cache.clear()
     yield
 

@@ -10,7 +10,18 @@ from tenancy.models import Membership, PbxNode, PbxUser, Tenant, hash_token
 PASSWORD = "correct horse battery staple"
 
 
-class TenantFactory(factory.django.DjangoModelFactory):
+class ModelFactory(factory.django.DjangoModelFactory):
+    """Uses the model's default (``unscoped``) manager: ``objects`` demands an actor."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _get_manager(cls, model_class):
+        return model_class._default_manager
+
+
+class TenantFactory(ModelFactory):
     class Meta:
         model = Tenant
         django_get_or_create = ("slug",)
@@ -19,7 +30,7 @@ class TenantFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"{o.slug.title()} GmbH")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -28,7 +39,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
 
-class PbxUserFactory(factory.django.DjangoModelFactory):
+class PbxUserFactory(ModelFactory):
     class Meta:
         model = PbxUser
         django_get_or_create = ("tenant", "extension")
@@ -39,7 +50,7 @@ class PbxUserFactory(factory.django.DjangoModelFactory):
     client_type = ClientType.SOFTPHONE_USB
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory):
     class Meta:
         model = Membership
 
@@ -48,7 +59,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.MEMBER
 
 
-class PbxNodeFactory(factory.django.DjangoModelFactory):
+class PbxNodeFactory(ModelFactory):
     """``node.plain_token`` carries the bearer token for tests."""
 
     class Meta:

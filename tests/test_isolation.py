@@ -1,0 +1,183 @@
+"""Tenant isolation, proven for every URL pattern (web, customer API and PBX API).
+
+The test walks Django's resolver, so a new endpoint is covered the moment it is routed. For
+each pattern with tenant-owned objects in its URL, a sample of tenant A's objects fills the
+URL kwargs: tenant A's admin reaches it (not 404) and tenant B's admin gets 404 for every
+method, anonymous requests are refused, and tenant B's PBX node gets 404 for tenant A's
+objects under the PBX API.
+
+Parts add samples in ``tests/<part>/isolation_samples.py``:
+``def build(*, tenant, node, admin) -> dict`` returning URL kwarg name → a value naming one
+of ``tenant``'s objects (e.g. ``{"recording_id": 7}``). A kwarg without a sample fails the
+test, so nobody can route a new object id and forget to prove its isolation.
+"""
+
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+import tests
+
+# Patterns outside tenants: public or provider-wide, and who may see them.
+PUBLIC_NAMES = {
+    "home", "health", "login", "logout", "set_language", "javascript-catalog", "schema",
+    "swagger-ui", "redoc", "api-token",
+}
+KWARG_RE = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+
+def walk(patterns=None, prefix="", namespace=""):
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from walk(entry.url_patterns, route, ns)
+        elif isinstance(entry, URLPattern):
+            name = entry.name
+            qualified = f"{namespace}:{name}" if namespace and name else name
+            yield route, qualified
+
+
+def kwarg_names(route):
+    return [a or b for a, b in KWARG_RE.findall(route)]
+
+
+def classify(route):
+    if route.startswith("admin/"):
+        return "admin"
+    if route.startswith("api/v1/tenants/"):
+        return "tenant_api"
+    if route.startswith("api/pbx/v1/"):
+        return "pbx_api"
+    if route.startswith("t/"):
+        return "web"
+    return "public"
+
+
+def all_patterns():
+    return [(route, name, classify(route)) for route, name in walk()]
+
+
+def load_sample_builders():
+    builders = []
+    root = Path(tests.__file__).parent
+    for module in pkgutil.iter_modules([str(root)]):
+        if not module.ispkg:
+            continue
+        sample_file = root / module.name / "isolation_samples.py"
+        if sample_file.exists():
+            builders.append(importlib.import_module(f"tests.{module.name}.isolation_samples"))
+    return builders
+
+
+@pytest.fixture
+def samples(tenant_a, node_a, admin_a, agent_ext_a):
+    values = {"tenant_slug": tenant_a.slug, "extension": agent_ext_a.extension}
+    for builder in load_sample_builders():
+        values.update(builder.build(tenant=tenant_a, node=node_a, admin=admin_a))
+    return values
+
+
+def url_for(name, route, values):
+    kwargs = {}
+    for kwarg in kwarg_names(route):
+        if kwarg not in values:
+            pytest.fail(f"No isolation sample for URL kwarg {kwarg!r} of {route!r}; add it to "
+                        "tests/<part>/isolation_samples.py")
+        kwargs[kwarg] = values[kwarg]
+    return reverse(name, kwargs=kwargs)
+
+
+def test_every_pattern_is_named_and_classified():
+    unnamed = [route for route, name, kind in all_patterns() if not name and kind != "admin"]
+    assert not unnamed, f"name these URL patterns so the isolation test can reverse them: {unnamed}"
+    stray = [name for route, name, kind in all_patterns()
+             if kind == "public" and name not in PUBLIC_NAMES]
+    assert not stray, f"patterns outside /t/<slug>/ and the APIs must be reviewed: {stray}"
+
+
+@pytest.mark.django_db
+def test_other_tenants_admin_gets_404_everywhere(samples, admin_a, admin_b, api, web):
+    checked = 0
+    for route, name, kind in all_patterns():
+        if kind not in ("web", "tenant_api"):
+            continue
+        url = url_for(name, route, samples)
+        client_a = web(admin_a) if kind == "web" else api(admin_a)
+        client_b = web(admin_b) if kind == "web" else api(admin_b)
+        own = client_a.get(url)
+        assert own.status_code != 404, f"tenant A's admin cannot reach own {url}: sample wrong?"
+        for method in METHODS:
+            response = getattr(client_b, method)(url)
+            assert response.status_code == 404, (
+                f"{method.upper()} {url} as tenant B's admin answered {response.status_code}"
+            )
+            if kind == "tenant_api":
+                assert response.json().get("code") == "not_found"
+        checked += 1
+    assert checked >= 4
+
+
+@pytest.mark.django_db
+def test_anonymous_is_refused_everywhere(samples, api, web):
+    for route, name, kind in all_patterns():
+        if kind == "public" or kind == "admin":
+            continue
+        url = url_for(name, route, samples)
+        for method in METHODS:
+            if kind == "web":
+                response = getattr(web(), method)(url)
+                assert response.status_code in (302, 403, 404, 405), (method, url)
+                if method == "get":
+                    assert response.status_code == 302 and "/login/" in response["Location"], url
+            else:
+                response = getattr(api(), method)(url)
+                assert response.status_code in (401, 403), (
+                    f"{method.upper()} {url} anonymously answered {response.status_code}"
+                )
+
+
+@pytest.mark.django_db
+def test_other_tenants_node_gets_404_for_this_tenants_objects(samples, node_b, pbx_api):
+    client = pbx_api(node_b)
+    for route, name, kind in all_patterns():
+        if kind != "pbx_api" or not kwarg_names(route):
+            continue
+        url = url_for(name, route, samples)
+        for method in METHODS:
+            response = getattr(client, method)(url)
+            assert response.status_code in (404, 405), (
+                f"{method.upper()} {url} as tenant B's node answered {response.status_code}"
+            )
+            if response.status_code == 405:
+                continue
+            assert response.json().get("code") == "not_found"
+
+
+@pytest.mark.django_db
+def test_pbx_api_refuses_portal_accounts_and_bad_tokens(samples, admin_a, api):
+    from rest_framework.test import APIClient
+
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    for route, name, kind in all_patterns():
+        if kind != "pbx_api":
+            continue
+        url = url_for(name, route, samples)
+        assert api(admin_a).get(url).status_code in (401, 403), url
+        assert bad.get(url).status_code == 401, url
+
+
+@pytest.mark.django_db
+def test_admin_site_is_for_provider_staff_only(samples, admin_a, web):
+    response = web(admin_a).get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

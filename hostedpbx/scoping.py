@@ -90,6 +90,10 @@ class ScopedManager(models.Manager):
     def for_actor(self, actor, tenant=None):
         return self._queryset_class(self.model, using=self._db).for_actor(actor, tenant)
 
+    def none(self):
+        # Harmless (it can reveal nothing); schema generators and filter sets ask for it.
+        return self._queryset_class(self.model, using=self._db).none()
+
 
 class TenantOwnedModel(models.Model):
     """Abstract base: a non-null tenant and the two managers described above."""

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -49,13 +50,21 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://..."))
 
 
+def _plain_http(target):
+    # Production settings (DEBUG off) are kept, but the test client and the live server (whose
+    # middleware is built once per session) speak plain HTTP.
+    target.SECURE_SSL_REDIRECT = False
+    target.SESSION_COOKIE_SECURE = False
+    target.CSRF_COOKIE_SECURE = False
+    target.SECURE_HSTS_SECONDS = 0
+
+
+_plain_http(django_settings)
+
+
 @pytest.fixture(autouse=True)
 def _plain_http_and_clean_cache(settings):
-    # Production settings (DEBUG off) are kept, but the test client and the live server speak
-    # plain HTTP.
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+    _plain_http(settings)
     cache.clear()
     yield
 

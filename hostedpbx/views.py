@@ -1,9 +1,12 @@
 """The base of every customer-menu page, and the pages that belong to no part."""
 
+import zoneinfo
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 
 from hostedpbx.scoping import actor_memberships, membership_for
@@ -31,7 +34,9 @@ class TenantViewMixin(LoginRequiredMixin):
         self.membership = request.membership = membership
         if membership.role not in self.allowed_roles:
             raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+        # Times are shown in the tenant's time zone.
+        with timezone.override(zoneinfo.ZoneInfo(tenant.timezone)):
+            return super().dispatch(request, *args, **kwargs)
 
     @property
     def actor(self):

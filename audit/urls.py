@@ -1,6 +1,10 @@
-"""Customer-menu pages of this part, under /t/<tenant_slug>/."""
+"""Customer-menu pages of the audit part, under /t/<tenant_slug>/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/", views.AuditTrailView.as_view(), name="trail"),
+]

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
@@ -50,7 +52,8 @@ class PbxUserListView(TenantViewMixin, TemplateView):
         query = self.request.GET.get("q", "").strip()
         users = pbx_users_for_list(actor=self.actor, tenant=self.tenant, query=query)
         page = Paginator(users, 50).get_page(self.request.GET.get("page"))
-        context.update(page=page, query=query, can_edit=self.membership.role == Role.ADMIN)
+        context.update(page=page, query=query, can_edit=self.membership.role == Role.ADMIN,
+                       page_query=urlencode({"q": query}) if query else "")
         return context
 
 

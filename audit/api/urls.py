@@ -1,6 +1,13 @@
-"""Customer API of this part, under /api/v1/tenants/<tenant_slug>/."""
+"""Customer API of the audit part, under /api/v1/tenants/<tenant_slug>/."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .views import AuditEventViewSet, AuditVerifyView
+
 router = SimpleRouter()
-urlpatterns = router.urls
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+urlpatterns = [
+    path("audit/verify/", AuditVerifyView.as_view(), name="audit-verify"),
+    *router.urls,
+]

@@ -47,3 +47,28 @@ class PbxUserForm(forms.ModelForm):
     def validate_unique(self):
         # The service checks uniqueness within the tenant (code ``extension_taken``).
         pass
+
+
+class MembershipForm(forms.Form):
+    """Add an account to the tenant (new or existing username) or change its role."""
+
+    username = forms.RegexField(label=_("Username"), max_length=150, regex=r"^[\w.@+-]+$")
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+    pbx_user = forms.ModelChoiceField(label=_("Extension"), queryset=PbxUser.unscoped.none(),
+                                      required=False,
+                                      help_text=_("Agents see the recordings of this extension."))
+
+    def __init__(self, *args, tenant, editing=False, **kwargs):
+        from .choices import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+        self.fields["pbx_user"].queryset = PbxUser.unscoped.filter(
+            tenant=tenant, is_active=True).order_by("extension")
+        if editing:
+            for name in ("username", "first_name", "last_name", "email"):
+                self.fields[name].disabled = True
+                self.fields[name].required = False

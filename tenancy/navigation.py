@@ -5,4 +5,5 @@ from hostedpbx.navigation import NavItem
 NAV_ITEMS = [
     NavItem(_("Overview"), "tenancy:dashboard", order=0),
     NavItem(_("PBX users"), "tenancy:pbx-users", order=10),
+    NavItem(_("Portal accounts"), "tenancy:memberships", roles=frozenset({"admin"}), order=80),
 ]

@@ -174,7 +174,44 @@ def create_portal_user(*, actor, tenant: Tenant, username: str, password: str | 
     return membership
 
 
+class LastAdminError(ValidationError):
+    pass
+
+
+def _ensure_another_admin_remains(membership: Membership):
+    others = Membership.unscoped.filter(tenant_id=membership.tenant_id, role=Role.ADMIN).exclude(
+        pk=membership.pk)
+    if membership.role == Role.ADMIN and not others.exists():
+        raise LastAdminError(_("A tenant needs at least one administrator."), code="last_admin")
+
+
+def update_membership(*, actor, membership: Membership, role: str,
+                      pbx_user: PbxUser | None) -> Membership:
+    """Change an account's role and linked extension in the tenant (audited)."""
+    if role not in Role.values:
+        raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_role")})
+    with transaction.atomic():
+        locked = Membership.unscoped.select_for_update().get(pk=membership.pk)
+        if role != Role.ADMIN:
+            _ensure_another_admin_remains(locked)
+        clash = Membership.unscoped.filter(tenant_id=locked.tenant_id, pbx_user=pbx_user).exclude(
+            pk=locked.pk)
+        if pbx_user is not None and clash.exists():
+            raise ValidationError({"pbx_user": ValidationError(
+                _("This extension is linked to another account."), code="extension_linked")})
+        before = {"role": locked.role, "extension": getattr(locked.pbx_user, "extension", None)}
+        locked.role = role
+        locked.pbx_user = pbx_user
+        locked.save(update_fields=["role", "pbx_user"])
+        audit.record(actor=actor, tenant=locked.tenant_id, action="membership.saved", obj=locked,
+                     data={"username": locked.user.get_username(), "before": before,
+                           "role": role, "extension": getattr(pbx_user, "extension", None)})
+    return locked
+
+
 def remove_membership(*, actor, membership: Membership) -> None:
+    """Remove an account from the tenant (the account itself stays; it may be in others)."""
+    _ensure_another_admin_remains(membership)
     with transaction.atomic():
         audit.record(actor=actor, tenant=membership.tenant_id, action="membership.removed",
                      obj=membership, data={"username": membership.user.get_username(),

@@ -11,4 +11,8 @@ urlpatterns = [
     path("pbx-users/new/", views.PbxUserEditView.as_view(), name="pbx-user-create"),
     path("pbx-users/<str:extension>/edit/", views.PbxUserEditView.as_view(),
          name="pbx-user-edit"),
+    path("accounts/", views.MembershipListView.as_view(), name="memberships"),
+    path("accounts/new/", views.MembershipEditView.as_view(), name="membership-create"),
+    path("accounts/<int:membership_id>/", views.MembershipEditView.as_view(),
+         name="membership-edit"),
 ]

@@ -4,9 +4,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hostedpbx.scoping import TenantOwnedModel
+from hostedpbx.scoping import TenantOwnedModel, TenantQuerySet, scoped_managers
 
-from .choices import License
+from .choices import License, PoolStatus
 
 
 class LicensePool(TenantOwnedModel):
@@ -39,6 +39,27 @@ class LicensePool(TenantOwnedModel):
     def __str__(self):
         return f"{self.tenant.slug}: {self.license} × {self.quantity}"
 
+    def status_on(self, day) -> str:
+        """``valid``, ``expired`` or ``not_yet_valid`` on ``day`` (both bounds inclusive)."""
+        if self.valid_from is not None and day < self.valid_from:
+            return PoolStatus.NOT_YET_VALID
+        if self.valid_until is not None and day > self.valid_until:
+            return PoolStatus.EXPIRED
+        return PoolStatus.VALID
+
+    def effective_quantity_on(self, day) -> int:
+        """What may be assigned on ``day``: the quantity while valid, zero otherwise."""
+        return self.quantity if self.status_on(day) == PoolStatus.VALID else 0
+
+
+class LicenseAssignmentQuerySet(TenantQuerySet):
+    def visible_q(self, membership):
+        # Admins, compliance officers and supervisors see every assignment of the tenant; a
+        # member (agent) sees only the licences of their own extension.
+        if membership.role == "member":
+            return Q(tenant_id=membership.tenant_id, pbx_user_id=membership.pbx_user_id)
+        return Q(tenant_id=membership.tenant_id)
+
 
 class LicenseAssignment(TenantOwnedModel):
     """One licence held by one PBX user from ``assigned_at`` until ``revoked_at`` (history).
@@ -57,6 +78,9 @@ class LicenseAssignment(TenantOwnedModel):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.CharField(_("revoked by"), max_length=200, blank=True)
     revoke_reason = models.CharField(_("reason for revocation"), max_length=500, blank=True)
+
+    # ``unscoped`` is declared first, so it stays the default (and base) manager.
+    unscoped, objects = scoped_managers(LicenseAssignmentQuerySet)
 
     class Meta:
         ordering = ["tenant", "pbx_user", "-assigned_at"]

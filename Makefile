@@ -48,10 +48,7 @@ deploy-check: venv
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 messages: venv
-	for app in hostedpbx tenancy audit licensing supervision recordings callrouting; do \
-	  (cd $$app && ../$(PY) ../manage.py makemessages -l de -l en --no-obsolete >/dev/null); done
-	$(PY) manage.py makemessages -l de -l en --no-obsolete --ignore '*/*' --ignore '.venv' >/dev/null || true
-	$(PY) manage.py compilemessages --ignore .venv >/dev/null
+	./scripts/make-messages
 
 worker: venv
 	$(VENV)/bin/celery -A hostedpbx worker --loglevel INFO --concurrency 2

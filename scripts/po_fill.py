@@ -17,6 +17,13 @@ def quote(text):
     return json.dumps(text, ensure_ascii=False)
 
 
+def unfuzz(line):
+    if not line.startswith("#,"):
+        return line
+    flags = [f.strip() for f in line[2:].split(",") if f.strip() and f.strip() != "fuzzy"]
+    return "#, " + ", ".join(flags) if flags else "#,"
+
+
 def fill(po_path, mapping):
     with open(po_path, encoding="utf-8") as handle:
         blocks = handle.read().split("\n\n")
@@ -40,15 +47,13 @@ def fill(po_path, mapping):
         while k < len(lines) and lines[k].startswith('"'):
             k += 1
         msgstr = unquote([lines[j][7:]] + lines[j + 1:k])
-        if not msgstr:
-            if msgid in mapping:
-                lines[j:k] = [f"msgstr {quote(mapping[msgid])}"]
-                lines = [line for line in lines if line != "#, fuzzy"]
-            else:
-                missing.append(msgid)
-        elif "#, fuzzy" in lines and msgid in mapping:
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
+        if (not msgstr or fuzzy) and msgid in mapping:
             lines[j:k] = [f"msgstr {quote(mapping[msgid])}"]
-            lines = [line for line in lines if line != "#, fuzzy"]
+            lines = [unfuzz(line) for line in lines if not line.startswith("#|")]
+            lines = [line for line in lines if line != "#,"]
+        elif not msgstr or fuzzy:
+            missing.append(msgid)
         out.append("\n".join(lines))
     text = "\n\n".join(out)
     text = re.sub(r'"Language: \\n"', '"Language: de\\\\n"', text)

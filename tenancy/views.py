@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from hostedpbx.dashboard import tiles_for
 from hostedpbx.views import TenantViewMixin
 
 from . import auth, services
@@ -44,16 +45,14 @@ class PortalLogoutView(auth_views.LogoutView):
 
 
 class DashboardView(TenantViewMixin, TemplateView):
+    """The tenant's overview: one tile per figure that each part contributes."""
+
     template_name = "tenancy/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        from tenancy.models import PbxUser
-
         context = super().get_context_data(**kwargs)
-        users = PbxUser.objects.for_actor(self.actor, self.tenant)
-        context["pbx_user_count"] = users.count()
-        context["member_count"] = Membership.objects.for_actor(self.actor, self.tenant).count()
-        context["own_pbx_user"] = self.membership.pbx_user
+        context["tiles"] = tiles_for(actor=self.actor, tenant=self.tenant,
+                                     membership=self.membership)
         return context
 
 

@@ -1,6 +1,18 @@
-"""Customer-menu pages of this part, under /t/<tenant_slug>/."""
+"""Customer-menu pages of the recordings part, under /t/<tenant_slug>/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "recordings"
-urlpatterns: list = []
+urlpatterns = [
+    path("recordings/", views.RecordingListView.as_view(), name="list"),
+    path("recordings/upload/", views.UploadView.as_view(), name="upload"),
+    path("recordings/ingests/", views.IngestListView.as_view(), name="ingests"),
+    path("recordings/ingests/status/", views.IngestStatusJsonView.as_view(),
+         name="ingests-status"),
+    path("recordings/ingests/<uuid:ingest_id>/retry/", views.IngestRetryView.as_view(),
+         name="ingest-retry"),
+    path("recordings/calls/<str:call_id>/objection/", views.CallObjectionView.as_view(),
+         name="call-objection"),
+]

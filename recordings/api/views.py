@@ -1,0 +1,173 @@
+"""Customer API of the recordings part (``/api/v1/tenants/<tenant_slug>/``).
+
+Visibility: admins, compliance officers and supervisors see every recording of the tenant
+(supervisors: for now the whole tenant, see docs/ingest.md); a member (agent) only those of
+their own extension. Ingests: admins and compliance officers all, others their own uploads.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from hostedpbx.api.base import TenantAPIView, TenantReadOnlyViewSet
+from hostedpbx.api.errors import ApiError, conflict
+from hostedpbx.api.pagination import StableCursorPagination
+from recordings import services
+from recordings.choices import AudioState, IngestSource, Kind
+from recordings.metadata import validate_metadata
+from recordings.models import Ingest, Recording, own_extension
+from recordings.selectors import access_call_for_objection, ingest_counts
+from tenancy.choices import ALL_ROLES, Role
+from tenancy.models import PbxUser
+
+from .filters import IngestFilter, RecordingFilter
+from .receiving import ReceivingMixin, drf_error_dict
+from .serializers import (
+    CallConsentSerializer,
+    IngestAcceptedSerializer,
+    IngestSerializer,
+    ObjectionSerializer,
+    RecordingDetailSerializer,
+    RecordingSerializer,
+    UploadSerializer,
+)
+
+UUID_REGEX = "[0-9a-fA-F-]{32,36}"
+
+
+class RecordingPagination(StableCursorPagination):
+    ordering = ("-started_at", "-id")
+
+
+class IngestPagination(StableCursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class RecordingViewSet(TenantReadOnlyViewSet):
+    """Recordings (and tombstones) the caller may see, newest first, cursor-paginated."""
+
+    scoped_model = Recording
+    serializer_class = RecordingSerializer
+    filterset_class = RecordingFilter
+    pagination_class = RecordingPagination
+    lookup_url_kwarg = "recording_id"
+    lookup_value_regex = "[0-9]+"
+
+    def get_serializer_class(self):
+        return RecordingDetailSerializer if self.action == "retrieve" else RecordingSerializer
+
+    def optimize_queryset(self, qs):
+        if self.action == "retrieve":
+            return qs.select_related("ingest")
+        return qs.defer("peaks")
+
+
+class IngestViewSet(TenantReadOnlyViewSet):
+    """Received files and their progress; the list adds ``counts`` per status."""
+
+    scoped_model = Ingest
+    serializer_class = IngestSerializer
+    filterset_class = IngestFilter
+    pagination_class = IngestPagination
+    lookup_field = "ingest_id"
+    lookup_url_kwarg = "ingest_id"
+    lookup_value_regex = UUID_REGEX
+
+    def optimize_queryset(self, qs):
+        return qs.select_related("node", "uploaded_by")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        response.data["counts"] = ingest_counts(self.get_queryset())
+        return response
+
+    @extend_schema(request=None, responses=IngestSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, *args, **kwargs):
+        """Send a rejected or quarantined ingest through the pipeline again (admins)."""
+        ingest = self.get_object()
+        try:
+            ingest = services.retry_ingest(actor=self.actor, ingest=ingest)
+        except services.NotRetryable as exc:
+            raise conflict("not_retryable", str(exc))
+        return Response(self.get_serializer(ingest).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RecordingUploadView(ReceivingMixin, TenantAPIView):
+    """Upload a recording made in the softphone (kind ``client``), one file per request.
+
+    The extension is the uploader's own; admins may name another. Without ``call_id`` the
+    call is named after the file's checksum, so uploading the same file again returns the
+    same ingest.
+    """
+
+    read_roles = ALL_ROLES
+    write_roles = ALL_ROLES
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer},
+                   responses={202: IngestAcceptedSerializer})
+    def post(self, request, tenant_slug):
+        upload, sha256, size = self.received_file(request)
+        data = request.data
+        extension = own_extension(self.membership)
+        requested = str(data.get("extension", "")).strip()
+        if requested and self.membership.role == Role.ADMIN:
+            if not PbxUser.unscoped.filter(tenant=self.tenant, extension=requested).exists():
+                raise ApiError("unknown_extension", "No PBX user has this extension.")
+            extension = requested
+        if not extension:
+            raise ApiError("no_extension", "Your account speaks for no extension; ask an "
+                                           "administrator to link one.")
+        fields = {
+            "call_id": str(data.get("call_id", "")).strip() or f"upload-{sha256[:32]}",
+            "extension": extension, "kind": Kind.CLIENT,
+            **{name: data.get(name, "") for name in ("direction", "remote_number",
+                                                     "started_at", "consent")},
+        }
+        try:
+            metadata = validate_metadata(fields)
+        except DjangoValidationError as exc:
+            self.raise_errors(drf_error_dict(exc))
+        self.raise_errors({})
+        ingest, _created = services.receive_audio(
+            tenant=self.tenant, source=IngestSource.UPLOAD, metadata=metadata,
+            temp_path=upload.temporary_file_path(), sha256=sha256, size=size,
+            original_name=upload.name, uploaded_by=request.user,
+        )
+        return Response({"ingest_id": str(ingest.ingest_id), "status": ingest.status,
+                         "call_id": ingest.call_id, "file": upload.name},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class CallObjectionView(TenantAPIView):
+    """Mark the caller's objection after the fact: the call's audio is discarded (a tombstone
+    stays). Agents on their own calls, admins and compliance officers on any."""
+
+    read_roles = ALL_ROLES
+    write_roles = ALL_ROLES
+
+    @extend_schema(request=ObjectionSerializer, responses=inline_serializer(
+        "ObjectionResult", {
+            "call": CallConsentSerializer(), "changed": serializers.BooleanField(),
+            "recordings_discarded": serializers.IntegerField(),
+            "recordings_on_hold": serializers.IntegerField(),
+        }))
+    def post(self, request, tenant_slug, call_id):
+        call = access_call_for_objection(actor=self.actor, membership=self.membership,
+                                         tenant=self.tenant, call_id=call_id)
+        body = ObjectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        call, changed = services.object_to_call(actor=self.actor, membership=self.membership,
+                                                call=call, note=body.validated_data.get("note",
+                                                                                        ""))
+        recordings = Recording.unscoped.filter(call=call)
+        return Response({
+            "call": CallConsentSerializer(call).data, "changed": changed,
+            "recordings_discarded": recordings.filter(
+                audio_state=AudioState.DISCARDED).count(),
+            "recordings_on_hold": recordings.filter(discard_pending=True).count(),
+        })

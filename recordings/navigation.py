@@ -1,0 +1,11 @@
+from django.utils.translation import gettext_lazy as _
+
+from hostedpbx.navigation import NavItem
+from tenancy.choices import Role
+
+NAV_ITEMS = [
+    NavItem(_("Recordings"), "recordings:list", order=40),
+    NavItem(_("Upload recordings"), "recordings:upload", order=41),
+    NavItem(_("Ingest status"), "recordings:ingests",
+            roles=frozenset({Role.ADMIN, Role.COMPLIANCE}), order=42),
+]

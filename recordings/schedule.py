@@ -1,0 +1,26 @@
+"""Periodic tasks of the recordings part (merged into Celery beat by hostedpbx.celery).
+
+Intervals come from settings so that fault tests and busy installations can change them:
+``INGEST_SWEEP_SECONDS`` (60), ``INGEST_SCAN_SECONDS`` (15), ``INGEST_PURGE_SECONDS`` (3600).
+"""
+
+from .conf import setting
+
+BEAT_SCHEDULE = {
+    "recordings.sweep-ingests": {
+        "task": "recordings.tasks.sweep_ingests",
+        "schedule": float(setting("INGEST_SWEEP_SECONDS")),
+    },
+    "recordings.scan-spool": {
+        "task": "recordings.tasks.scan_spool",
+        "schedule": float(setting("INGEST_SCAN_SECONDS")),
+    },
+    "recordings.scan-inbox": {
+        "task": "recordings.tasks.scan_inbox",
+        "schedule": float(setting("INGEST_SCAN_SECONDS")),
+    },
+    "recordings.purge-staging": {
+        "task": "recordings.tasks.purge_staging",
+        "schedule": float(setting("INGEST_PURGE_SECONDS")),
+    },
+}

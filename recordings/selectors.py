@@ -1,0 +1,78 @@
+"""Reads of the recordings part. ``access_*`` answer 404 for another tenant's object and for
+one the actor may not see, so that nobody can probe for existence."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Count
+from django.http import Http404
+
+from tenancy.choices import Role
+
+from .choices import IngestStatus
+from .metadata import CALL_ID_RE
+from .models import Call, Ingest, Recording, own_extension
+
+# Not needed for lists (the waveform is for the player on the detail).
+LIST_DEFERRED = ("peaks",)
+
+
+def recordings_for_list(*, actor, tenant):
+    return (Recording.objects.for_actor(actor, tenant).defer(*LIST_DEFERRED)
+            .order_by("-started_at", "-id"))
+
+
+def access_call(*, actor, tenant, call_id: str) -> Call:
+    if not CALL_ID_RE.match(call_id or ""):
+        raise Http404("No such call.")
+    call = Call.objects.for_actor(actor, tenant).filter(call_id=call_id).first()
+    if call is None:
+        raise Http404("No such call.")
+    return call
+
+
+def may_object_any_call(membership) -> bool:
+    return membership.role in (Role.ADMIN, Role.COMPLIANCE)
+
+
+def access_call_for_objection(*, actor, membership, tenant, call_id: str) -> Call:
+    """The call, when the actor may mark its caller's objection: admins and compliance
+    officers on any call of the tenant, everyone else on calls of their own extension."""
+    call = access_call(actor=actor, tenant=tenant, call_id=call_id)
+    if may_object_any_call(membership):
+        return call
+    extension = own_extension(membership)
+    if not extension or call.extension != extension:
+        raise Http404("No such call.")
+    return call
+
+
+def may_object(membership, extension: str) -> bool:
+    """May this membership mark an objection on a call of ``extension``? (for the menu)"""
+    return may_object_any_call(membership) or (
+        bool(extension) and own_extension(membership) == extension)
+
+
+def access_ingest(*, actor, tenant, ingest_id) -> Ingest:
+    try:
+        public_id = uuid.UUID(str(ingest_id))
+    except ValueError:
+        raise Http404("No such ingest.")
+    ingest = Ingest.objects.for_actor(actor, tenant).filter(ingest_id=public_id).first()
+    if ingest is None:
+        raise Http404("No such ingest.")
+    return ingest
+
+
+def ingests_for_list(*, actor, tenant):
+    return (Ingest.objects.for_actor(actor, tenant).select_related("node", "uploaded_by")
+            .order_by("-created_at", "-id"))
+
+
+def ingest_counts(queryset) -> dict[str, int]:
+    """Rows per status (every status present, zero when none)."""
+    counts = dict.fromkeys(IngestStatus.values, 0)
+    for row in queryset.order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts

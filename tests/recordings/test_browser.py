@@ -1,0 +1,63 @@
+"""The recordings pages in Chromium: uploading several files with progress, the ingest page
+following the work, the objection button with its confirmation."""
+
+import pytest
+
+from recordings.models import Ingest, Recording
+from tests import audio_samples
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, live_server, username, password, target):
+    page.goto(f"{live_server.url}{target}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}{target}")
+
+
+@pytest.mark.postgres  # two uploads run at once: SQLite's shared in-memory test database locks
+def test_agent_uploads_several_recordings_with_progress(live_server, page, agent_a, record_201,
+                                                        password, sample_dir):
+    files = [str(audio_samples.pcm_wav(sample_dir, seconds=2)),
+             str(audio_samples.mulaw_wav(sample_dir, seconds=2))]
+    log_in(page, live_server, "anna", password, "/t/alpha/recordings/upload/")
+    assert page.locator("h1").inner_text() == "Aufzeichnungen hochladen"
+    page.select_option("#up-direction", "outbound")
+    page.set_input_files("#up-files", files)
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("li.upload-item.ok >> nth=1", timeout=20000)
+    assert page.locator("li.upload-item .bar > span").first.get_attribute("style") == \
+        "width: 100%;"
+    recordings = Recording.unscoped.order_by("codec")
+    assert [(r.kind, r.extension, r.direction) for r in recordings] == [
+        ("client", "201", "outbound")] * 2
+    assert {r.codec for r in recordings} == {"mulaw", "pcm_s16le"}
+
+
+def test_ingest_page_follows_the_work(live_server, page, admin_a, password, push, wav,
+                                      monitor_201):
+    log_in(page, live_server, "alice", password, "/t/alpha/recordings/ingests/")
+    stored_tile = page.locator('#ingest-counts [data-status="stored"] .figure')
+    assert stored_tile.inner_text() == "0"
+    assert push(wav).status_code == 202
+    page.wait_for_function(
+        "document.querySelector('#ingest-counts [data-status=\"stored\"] .figure')"
+        ".textContent === '1'", timeout=15000)
+    assert "gespeichert" in page.locator("#ingest-table tbody").inner_text()
+
+
+def test_agent_marks_an_objection_after_confirming(live_server, page, agent_a, password,
+                                                   ingest_file, wav, monitor_201):
+    ingest = ingest_file(wav, call_id="browser-obj")
+    log_in(page, live_server, "anna", password, "/t/alpha/recordings/")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("text=Anrufer hat widersprochen")
+    assert Recording.unscoped.get(pk=ingest.recording_id).audio_state == "stored"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("text=Anrufer hat widersprochen")
+    page.wait_for_selector(".msg.success")
+    assert "Audio verworfen" in page.locator("table").inner_text()
+    assert Recording.unscoped.get(pk=ingest.recording_id).audio_state == "discarded"
+    assert Ingest.unscoped.get(pk=ingest.pk).status == "stored"

@@ -51,7 +51,7 @@ messages: venv
 	./scripts/make-messages
 
 worker: venv
-	$(VENV)/bin/celery -A hostedpbx worker --loglevel INFO --concurrency 2
+	$(VENV)/bin/celery -A hostedpbx worker --loglevel INFO --concurrency 4
 
 beat: venv
 	$(VENV)/bin/celery -A hostedpbx beat --loglevel INFO

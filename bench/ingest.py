@@ -1,0 +1,576 @@
+"""Benchmark: end-to-end ingest against plain boto3 uploads of the same files, side by side.
+
+    .venv/bin/python bench/ingest.py [--n 200] [--hours 2] [--clients 4] [--rounds 2]
+                                     [--concurrency 2] [--s3-mbps X] [--stages] [--profile 20]
+
+Target (PRODUCT.md): push → stored in S3 with metadata, checksum, waveform and audit at
+>= 0.8x the rate of plain boto3 ``put_object`` of the same files to the same endpoint.
+
+Sets everything up itself: a moto_server on a free loopback port (the S3 endpoint, over HTTP),
+PostgreSQL (``DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/hp_bench_ingest``,
+created when missing, migrated), Redis (``REDIS_URL``, default ``redis://127.0.0.1:6379/12``: a
+dedicated database number, flushed at start and end), a tenant with a PBX node and extension 201
+holding a Monitor licence (through the services), gunicorn (``hostedpbx.wsgi``, 2 workers x 4
+threads) and a Celery worker (``--concurrency 2``) as subprocesses. Files: N 3-minute 8 kHz
+16-bit PCM calls (about 2.9 MB each) plus K one-hour calls (about 57.6 MB each), each with
+distinct bytes.
+
+Each round measures
+  (a) baseline: boto3 ``put_object`` of every file to the same endpoint and bucket from a pool
+      of C threads (C = --clients, the same number of HTTP clients as in (b)); wall time;
+  (b) end-to-end: every file pushed over HTTP (``POST /api/pbx/v1/recordings/``) from C client
+      threads; wall time from the first push until the last ingest is ``stored`` (the latest
+      ``finished_at`` in the database; every ingest must end ``stored``).
+Rounds alternate the order (a, b then b, a); the best round of each is compared (all rounds are
+printed). Objects are deleted between passes (not timed) so that moto's memory stays bounded.
+
+Every pass also prints the CPU seconds each part of the stack used (this process = the
+clients, moto, gunicorn, the worker, PostgreSQL, Redis) and what other processes on the machine
+took meanwhile. ``--s3-mbps X`` puts a throttling TCP proxy of X MB/s in front of moto for both
+measurements (a remote S3 behind a link). ``--stages`` adds one pass split in two: pushes with
+the worker stopped (the receiving stage alone), then the worker started on the full queue (the
+processing stage alone). ``--profile M`` pushes M short files with the worker stopped and runs
+the pipeline on them in this process, sequentially, under cProfile, with the time per pipeline
+step and the SQL statements per ingest. Results and analysis: docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import contextlib
+import cProfile
+import io
+import os
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+MB = 1_000_000
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/hp_bench_ingest"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
+REGION = "eu-central-1"
+
+
+def log(message):
+    print(message, flush=True)
+
+
+# --- setup ----------------------------------------------------------------------------------
+def ensure_database(url: str) -> None:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    env = {**os.environ}
+    if parts.password:
+        env["PGPASSWORD"] = parts.password
+    args = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
+            "-U", parts.username or "postgres"]
+    exists = subprocess.run(["psql", *args, "-d", "postgres", "-tAc",
+                             f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                            env=env, capture_output=True, text=True)
+    if exists.returncode != 0:
+        raise SystemExit(f"PostgreSQL is not reachable at {url}: {exists.stderr.strip()}")
+    if exists.stdout.strip() != "1":
+        subprocess.run(["createdb", *args, name], env=env, check=True)
+        log(f"created database {name}")
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise SystemExit(f"Redis is not reachable at {url}: {exc}")
+    client.flushdb()
+
+
+def make_files(directory: Path, n: int, hours: int, seconds: int) -> list[Path]:
+    """N short calls and K one-hour calls with distinct bytes (variants of two generated
+    recordings whose last samples encode the index)."""
+    from tests import audio_samples
+
+    directory.mkdir(parents=True, exist_ok=True)
+    bases = {"short": audio_samples.call_recording(directory, seconds, name="base-short.wav")}
+    if hours:
+        bases["hour"] = audio_samples.call_recording(directory, 3600, name="base-hour.wav")
+    files = []
+    for i in range(hours):
+        files.append(_variant(bases["hour"], directory / f"hour-{i:03d}.wav", i))
+    for i in range(n):
+        files.append(_variant(bases["short"], directory / f"call-{i:04d}.wav", hours + i))
+    for base in bases.values():
+        base.unlink()
+    return files
+
+
+def _variant(base: Path, target: Path, index: int) -> Path:
+    shutil.copyfile(base, target)
+    with open(target, "r+b") as fh:
+        fh.seek(-8, os.SEEK_END)
+        fh.write(index.to_bytes(8, "little"))
+    return target
+
+
+def setup_tenant():
+    from licensing import services as licensing
+    from tenancy import services as tenancy
+
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    tenant = tenancy.create_tenant(actor=None, slug=slug, name=f"Bench {slug}")
+    node, token = tenancy.create_pbx_node(actor=None, tenant=tenant, name="pbx-bench")
+    tenancy.create_pbx_user(actor=None, tenant=tenant, extension="201",
+                            display_name="Bench Agent")
+    licensing.set_license_pool(actor=None, tenant=tenant, license="monitor", quantity=10)
+    licensing.assign_license(actor=None, tenant=tenant, license="monitor", extension="201")
+    return tenant, token
+
+
+# --- the two measurements -------------------------------------------------------------------
+def baseline(files, *, endpoint, bucket, clients, prefix) -> float:
+    """boto3 put_object of every file from ``clients`` threads; returns the wall time."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION,
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+
+    def put(path):
+        with open(path, "rb") as fh:
+            client.put_object(Bucket=bucket, Key=f"{prefix}/{path.name}", Body=fh)
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        list(pool.map(put, files))
+    return time.perf_counter() - started
+
+
+_sessions = threading.local()
+
+
+def push(url, token, path, started_at) -> tuple[str, float]:
+    import requests
+
+    session = getattr(_sessions, "session", None)
+    if session is None:
+        session = _sessions.session = requests.Session()
+    data = {"call_id": f"bench-{uuid.uuid4().hex}", "extension": "201", "direction": "inbound",
+            "remote_number": "+49 30 1234567", "started_at": started_at, "kind": "auto"}
+    t0 = time.perf_counter()
+    with open(path, "rb") as fh:
+        response = session.post(f"{url}/api/pbx/v1/recordings/",
+                                headers={"Authorization": f"Bearer {token}"}, data=data,
+                                files={"audio": (path.name, fh, "audio/wav")}, timeout=600)
+    if response.status_code != 202:
+        raise RuntimeError(f"push answered {response.status_code}: {response.text[:300]}")
+    return response.json()["ingest_id"], time.perf_counter() - t0
+
+
+def push_all(files, *, url, token, clients) -> tuple[list[str], list[float], float]:
+    from django.utils import timezone
+
+    started_at = timezone.localtime().isoformat()
+    t0 = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(lambda p: push(url, token, p, started_at), files))
+    return [r[0] for r in results], [r[1] for r in results], time.perf_counter() - t0
+
+
+def wait_stored(ids, timeout) -> None:
+    from recordings.models import Ingest
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = _status_counts(ids)
+        if statuses.get("stored", 0) == len(ids):
+            return
+        final = sum(v for k, v in statuses.items() if k in ("rejected", "quarantined"))
+        if final:
+            bad = list(Ingest.unscoped.filter(ingest_id__in=ids)
+                       .exclude(status__in=["stored", "queued", "processing"])
+                       .values_list("ingest_id", "status", "reason", "reason_detail")[:5])
+            raise RuntimeError(f"ingests did not end stored: {bad}")
+        time.sleep(0.1)
+    raise RuntimeError(f"timed out; statuses: {_status_counts(ids)}")
+
+
+def _status_counts(ids) -> dict:
+    from django.db.models import Count
+
+    from recordings.models import Ingest
+
+    return {row["status"]: row["n"] for row in Ingest.unscoped.filter(ingest_id__in=ids)
+            .values("status").annotate(n=Count("id"))}
+
+
+def end_to_end(files, *, url, token, clients, timeout) -> dict:
+    from django.db.models import Max, Min
+
+    from recordings.models import Ingest
+
+    wall0 = time.time()
+    ids, latencies, push_wall = push_all(files, url=url, token=token, clients=clients)
+    wait_stored(ids, timeout)
+    agg = Ingest.unscoped.filter(ingest_id__in=ids).aggregate(last=Max("finished_at"),
+                                                              first_in=Min("created_at"),
+                                                              last_in=Max("created_at"))
+    return {"wall": agg["last"].timestamp() - wall0, "push_wall": push_wall, "ids": ids,
+            "push_latency_mean": statistics.mean(latencies),
+            "push_latency_max": max(latencies)}
+
+
+def clear_bucket(s3, bucket) -> None:
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+
+
+# --- CPU accounting -------------------------------------------------------------------------
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stats():
+    """(pid, pgid, comm, cpu seconds) of every process."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        yield int(entry.name), int(fields[2]), comm, (int(fields[11]) + int(fields[12])) / TICK
+
+
+class CpuMeter:
+    """CPU seconds used by each part of the stack between ``start()`` and ``stop()``: this
+    process (the clients), moto, gunicorn, the Celery worker (process groups), PostgreSQL and
+    Redis (every such process on the machine, so other load shows up there)."""
+
+    def __init__(self, groups: dict):
+        self.groups = groups  # label -> callable returning the pgid (or None)
+
+    def snapshot(self) -> dict:
+        usage = defaultdict(float)
+        with open("/proc/stat") as fh:
+            cpu = [int(v) for v in fh.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal: everything but idle and iowait
+        usage["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / TICK
+        own = os.times()
+        usage["clients (this process)"] = own.user + own.system
+        pgids = {label: get() for label, get in self.groups.items()}
+        for _pid, pgid, comm, cpu in _proc_stats():
+            for label, wanted in pgids.items():
+                if wanted is not None and pgid == wanted:
+                    usage[label] += cpu
+                    break
+            else:
+                if comm.startswith("postgres"):
+                    usage["postgresql (all)"] += cpu
+                elif comm.startswith("redis-server"):
+                    usage["redis (all)"] += cpu
+        return usage
+
+    def start(self):
+        self._start = self.snapshot()
+        self._t0 = time.perf_counter()
+
+    def stop(self) -> dict:
+        end = self.snapshot()
+        wall = time.perf_counter() - self._t0
+        spent = {k: end.get(k, 0.0) - self._start.get(k, 0.0) for k in set(end) | set(self._start)}
+        spent = {k: v for k, v in spent.items() if v > 0.05}
+        spent["wall"] = wall
+        return spent
+
+
+def cpu_line(spent: dict, total_mb: float) -> str:
+    ours = {k: v for k, v in spent.items() if k not in ("wall", "machine")}
+    busy = sum(ours.values())
+    other = max(0.0, spent.get("machine", 0.0) - busy)
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in sorted(ours.items(), key=lambda kv: -kv[1]))
+    return (f"      CPU s: {parts}; total {busy:.1f} = {busy / spent['wall']:.2f} cores, "
+            f"{busy / total_mb * 1000:.1f} CPU ms/MB; other processes on the machine "
+            f"{other / spent['wall']:.2f} cores")
+
+
+TASK_RE = re.compile(r"process_ingest\[[0-9a-f-]+\] succeeded in ([0-9.]+)s: '(\w+)'")
+
+
+def task_times(worker_log: Path, offset: int) -> list[float]:
+    with open(worker_log, "rb") as fh:
+        fh.seek(offset)
+        text = fh.read().decode(errors="replace")
+    return [float(m.group(1)) for m in TASK_RE.finditer(text) if m.group(2) == "stored"]
+
+
+# --- profile of the pipeline steps ----------------------------------------------------------
+def profile_pipeline(ids) -> str:
+    """Run the pipeline for ``ids`` in this process, sequentially, timing each step."""
+    from recordings import audio, pipeline, storage
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def timed(owner, name, label):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - t0
+
+        setattr(owner, name, wrapper)
+        return owner, name, original
+
+    patches = [
+        timed(audio, "_examine", "analyse: decode + peaks"),
+        timed(audio, "sha256_file", "analyse: sha256"),
+        timed(pipeline._Job, "ensure_call", "call row"),
+        timed(pipeline._Job, "licence_violation", "licence check"),
+        timed(storage.S3Store, "put_file", "S3 put_object"),
+        timed(storage.S3Store, "head", "S3 head"),
+        timed(pipeline._Job, "finish_stored", "final transaction (recording, audit)"),
+    ]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    profiler = cProfile.Profile()
+    t0 = time.perf_counter()
+    profiler.enable()
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            for ingest_id in ids:
+                status = pipeline.run_ingest(ingest_id)
+                if status != "stored":
+                    raise RuntimeError(f"{ingest_id}: {status}")
+    finally:
+        profiler.disable()
+        for owner, name, original in patches:
+            setattr(owner, name, original)
+    total = time.perf_counter() - t0
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    kinds = ", ".join(f"{k} {v / len(ids):.1f}" for k, v in
+                      sorted(collections.Counter(statements).items(), key=lambda kv: -kv[1]))
+    lines = [f"pipeline in-process, sequential, {len(ids)} files: {total:.2f} s "
+             f"({total / len(ids) * 1000:.0f} ms per file; under cProfile)",
+             f"SQL statements per ingest: {len(statements) / len(ids):.1f} ({kinds})"]
+    for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {label:40s} {seconds:7.2f} s  {seconds / total:5.1%}")
+    lines.append(f"  {'other (claim, metadata, cleanup, ...)':40s} "
+                 f"{total - sum(spent.values()):7.2f} s")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    lines.append(out.getvalue())
+    return "\n".join(lines)
+
+
+# --- main -----------------------------------------------------------------------------------
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=200, help="3-minute calls (default 200)")
+    parser.add_argument("--hours", type=int, default=2, help="one-hour calls (default 2)")
+    parser.add_argument("--seconds", type=int, default=180, help="length of the short calls")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of (a) and (b) (default 2)")
+    parser.add_argument("--concurrency", type=int, default=2, help="Celery worker concurrency")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--stages", action="store_true",
+                        help="also measure receiving and processing separately")
+    parser.add_argument("--profile", type=int, default=0, metavar="M",
+                        help="also profile the pipeline in-process on M short files")
+    parser.add_argument("--s3-mbps", type=float, default=0, metavar="MB_PER_S",
+                        help="reach the S3 endpoint through a link of this bandwidth (a "
+                             "throttling TCP proxy shared by both measurements), like a "
+                             "remote S3; default: direct, unlimited")
+    parser.add_argument("--workdir", default=None, help="where files and logs go (default: tmp)")
+    parser.add_argument("--timeout", type=float, default=900.0)
+    args = parser.parse_args(argv)
+
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("the benchmark needs PostgreSQL (DATABASE_URL=postgres://...)")
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="hp-bench-ingest-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    var_dir = workdir / "var"
+    staging = workdir / "staging"
+    bucket = f"bench-{uuid.uuid4().hex[:10]}"
+
+    from tests.recordings.faultkit import CeleryWorker, Gunicorn, MotoServer, TcpProxy
+
+    ensure_database(database_url)
+    flush_redis(redis_url)
+    moto = MotoServer(log_path=workdir / "moto.log").start()
+    processes = [moto]
+    endpoint = moto.url
+    if args.s3_mbps:
+        link = TcpProxy("127.0.0.1", moto.port).start()
+        link.throttle = args.s3_mbps * MB
+        link.stop = link.down
+        processes.append(link)
+        endpoint = link.url
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("S3_", "INGEST_", "CELERY_", "DJANGO_"))}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "hostedpbx.settings", "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url, "S3_ENDPOINT_URL": endpoint, "S3_BUCKET": bucket,
+        "S3_REGION": REGION, "S3_ACCESS_KEY_ID": "bench", "S3_SECRET_ACCESS_KEY": "bench",
+        "VAR_DIR": str(var_dir), "INGEST_STAGING_DIR": str(staging),
+        "SECRET_KEY": "bench-ingest-" + "x" * 40, "DEBUG": "0", "HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    })
+    os.environ.update(env)
+    try:
+        import django
+
+        django.setup()
+        import boto3
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        s3 = boto3.client("s3", endpoint_url=moto.url, region_name=REGION,
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        tenant, token = setup_tenant()
+
+        t0 = time.perf_counter()
+        files = make_files(workdir / "files", args.n, args.hours, args.seconds)
+        sizes = [p.stat().st_size for p in files]
+        total_mb = sum(sizes) / MB
+        log(f"files: {args.n} x {args.seconds} s 8 kHz PCM ({sizes[-1] / MB:.2f} MB each) + "
+            f"{args.hours} x 1 h ({sizes[0] / MB if args.hours else 0:.1f} MB each) = "
+            f"{len(files)} files, {total_mb:.1f} MB (generated in {time.perf_counter() - t0:.1f} s)")
+
+        web = Gunicorn({**env, "LOG_LEVEL": "WARNING"}, workdir / "gunicorn.log",
+                       workers=args.web_workers, threads=args.web_threads).start()
+        processes.append(web)
+        worker_log = workdir / "worker.log"
+        worker = CeleryWorker({**env, "LOG_LEVEL": "INFO"}, worker_log,
+                              concurrency=args.concurrency, name="bench@%h").start()
+        processes.append(worker)
+        worker.wait_ready()
+        link_note = f" behind a {args.s3_mbps:g} MB/s link" if args.s3_mbps else ""
+        log(f"stack: moto {moto.url}{link_note}, gunicorn {web.url} ({args.web_workers}x"
+            f"{args.web_threads}), celery --concurrency {args.concurrency}, "
+            f"{args.clients} clients, {os.cpu_count()} CPUs\n")
+
+        meter = CpuMeter({
+            "moto": lambda: moto.proc.pid,
+            "gunicorn": lambda: web.proc.pid,
+            "celery worker": lambda: worker.proc.pid if worker.proc else None,
+        })
+        results = {"baseline": [], "e2e": []}
+        for round_no in range(1, args.rounds + 1):
+            order = ("baseline", "e2e") if round_no % 2 else ("e2e", "baseline")
+            for what in order:
+                clear_bucket(s3, bucket)
+                time.sleep(1)
+                meter.start()
+                if what == "baseline":
+                    wall = baseline(files, endpoint=endpoint, bucket=bucket,
+                                    clients=args.clients, prefix=f"baseline/{round_no}")
+                    results["baseline"].append(wall)
+                    log(f"round {round_no} baseline: {wall:6.2f} s  {len(files) / wall:6.1f} "
+                        f"files/s  {total_mb / wall:6.1f} MB/s")
+                    log(cpu_line(meter.stop(), total_mb))
+                else:
+                    offset = worker_log.stat().st_size
+                    e2e = end_to_end(files, url=web.url, token=token, clients=args.clients,
+                                     timeout=args.timeout)
+                    results["e2e"].append(e2e["wall"])
+                    times = task_times(worker_log, offset)
+                    log(f"round {round_no} end-to-end: {e2e['wall']:6.2f} s  "
+                        f"{len(files) / e2e['wall']:6.1f} files/s  "
+                        f"{total_mb / e2e['wall']:6.1f} MB/s   (pushes done after "
+                        f"{e2e['push_wall']:.2f} s, push latency mean "
+                        f"{e2e['push_latency_mean'] * 1000:.0f} ms, max "
+                        f"{e2e['push_latency_max'] * 1000:.0f} ms; worker task time "
+                        f"{sum(times):.1f} s over {len(times)} tasks, mean "
+                        f"{statistics.mean(times) * 1000 if times else 0:.0f} ms)")
+                    log(cpu_line(meter.stop(), total_mb))
+        best_base, best_e2e = min(results["baseline"]), min(results["e2e"])
+        ratio = best_base / best_e2e
+        log(f"\nbest of {args.rounds} rounds:")
+        log(f"  baseline boto3 put_object: {len(files) / best_base:6.1f} files/s "
+            f"{total_mb / best_base:6.1f} MB/s")
+        log(f"  end-to-end ingest:         {len(files) / best_e2e:6.1f} files/s "
+            f"{total_mb / best_e2e:6.1f} MB/s")
+        log(f"  ratio end-to-end / baseline: {ratio:.2f}  (target >= 0.8: "
+            f"{'met' if ratio >= 0.8 else 'NOT met'})")
+        med = statistics.median(results["baseline"]) / statistics.median(results["e2e"])
+        log(f"  (median ratio {med:.2f})")
+
+        if args.stages:
+            clear_bucket(s3, bucket)
+            worker.stop()
+            time.sleep(1)
+            meter.start()
+            ids, _lat, push_wall = push_all(files, url=web.url, token=token,
+                                            clients=args.clients)
+            log(f"\nstage: receiving alone (worker stopped): {push_wall:.2f} s "
+                f"{len(files) / push_wall:.1f} files/s {total_mb / push_wall:.1f} MB/s")
+            log(cpu_line(meter.stop(), total_mb))
+            worker = CeleryWorker({**env, "LOG_LEVEL": "INFO"}, worker_log,
+                                  concurrency=args.concurrency, name="bench2@%h").start()
+            processes.append(worker)
+            worker.wait_ready()
+            wall0 = time.time()
+            meter.start()
+            wait_stored(ids, args.timeout)
+            spent = meter.stop()
+            from django.db.models import Max
+
+            from recordings.models import Ingest
+
+            last = Ingest.unscoped.filter(ingest_id__in=ids).aggregate(
+                last=Max("finished_at"))["last"].timestamp()
+            processing = last - wall0
+            log(f"stage: processing alone (queue full, worker started): {processing:.2f} s "
+                f"{len(files) / processing:.1f} files/s {total_mb / processing:.1f} MB/s")
+            log(cpu_line(spent, total_mb))
+
+        if args.profile:
+            clear_bucket(s3, bucket)
+            worker.stop()
+            short = [p for p in files if p.name.startswith("call-")][: args.profile]
+            ids, _lat, _wall = push_all(short, url=web.url, token=token, clients=1)
+            log("\n" + profile_pipeline(ids))
+    finally:
+        for process in reversed(processes):
+            try:
+                process.stop()
+            except Exception as exc:  # noqa: BLE001 - keep stopping the others
+                log(f"could not stop {process}: {exc}")
+        with contextlib.suppress(SystemExit):
+            flush_redis(redis_url)
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            shutil.rmtree(workdir / "files", ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,7 +2,9 @@
 
 - ``sweep()`` re-enqueues ingests whose message was lost (broker restarted, enqueue failed)
   or whose worker died (lease expired), deletes audio that an objection discarded but whose
-  deletion failed, and removes staged bytes of finished ingests that a crash left behind.
+  deletion failed, deletes uploaded objects that no recording keeps (``PendingObjectDeletion``)
+  whose deletion after the commit failed, and removes staged bytes of finished ingests that
+  a crash left behind.
 - ``purge_staging()`` drops the kept bytes of rejected ingests after
   ``INGEST_REJECTED_KEEP_DAYS`` and staging files no ingest row names (a crash between
   staging and the row's commit), after ``INGEST_ORPHAN_AGE_SECONDS``.
@@ -19,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -28,9 +30,9 @@ import audit
 from . import staging
 from .choices import AudioState, IngestReason, IngestStatus, StagedIn
 from .conf import setting
-from .models import Ingest, Recording
+from .models import Ingest, PendingObjectDeletion, Recording
 from .pipeline import remove_staged
-from .services import delete_recording_audio, enqueue_ingest
+from .services import delete_pending_object, delete_recording_audio, enqueue_ingest
 from .storage import get_store
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,15 @@ def finish_discards() -> int:
     return sum(1 for pk in list(pending) if delete_recording_audio(pk))
 
 
+def finish_pending_deletions() -> int:
+    """Delete uploaded objects that no recording keeps and whose deletion after the commit
+    failed (or never ran: the worker died); each row goes when its object is gone."""
+    pending = PendingObjectDeletion.unscoped.order_by(
+        F("last_attempt_at").asc(nulls_first=True), "pk").values_list(
+        "pk", flat=True)[:BATCH]
+    return sum(1 for pk in list(pending) if delete_pending_object(pk))
+
+
 def finish_staged_removals() -> int:
     """Remove staged bytes of finished ingests (stored, or discarded on objection)."""
     leftovers = Ingest.unscoped.filter(
@@ -85,6 +96,7 @@ def finish_staged_removals() -> int:
 
 def sweep() -> dict:
     return {"requeued": requeue_stalled(), "discards": finish_discards(),
+            "objects_deleted": finish_pending_deletions(),
             "staged_removed": finish_staged_removals()}
 
 

@@ -309,3 +309,35 @@ class Recording(TenantOwnedModel):
     @property
     def has_audio(self):
         return self.audio_state == AudioState.STORED
+
+
+class PendingObjectDeletion(TenantOwnedModel):
+    """An object in the recordings store that no recording keeps and that must go: audio an
+    ingest uploaded before it ended without keeping it (a duplicate of a stored recording, a
+    rejection or quarantine after the upload). Written in the transaction that decides the
+    ingest's end; the object (every version) is deleted after the commit, and
+    ``maintenance.sweep()`` retries until that succeeds, then removes the row. A later attempt
+    of the same ingest that uploads to ``key`` again cancels the row first (under the row
+    lock that the deleter holds while deleting).
+
+    Internal bookkeeping (not shown in the menu), hence no translated labels.
+    """
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=1024)
+    reason = models.CharField(max_length=32, blank=True)
+    ingest = models.ForeignKey(Ingest, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        indexes = [models.Index(fields=["key"], name="recordings_pending_del_key")]
+
+    def __str__(self):
+        return f"delete {self.key}"

@@ -27,6 +27,7 @@ import contextlib
 import errno
 import logging
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -183,6 +184,10 @@ class _Job:
         self.temp_files: list[Path] = []
         self.key = ""
         self.uploaded_key = ""
+        self.upload_started = False
+        self._upload_thread: threading.Thread | None = None
+        self._upload_error: BaseException | None = None
+        self.pbx_user = None
 
     # --- the steps ------------------------------------------------------------------------
     def run(self):
@@ -199,6 +204,8 @@ class _Job:
                                           _validation_detail(exc))
         from . import audio
 
+        self.metadata = metadata
+        self.start_upload_early(path, metadata)
         try:
             analysis = audio.analyse(path)
         except audio.AudioRejected as exc:
@@ -210,10 +217,15 @@ class _Job:
                 IngestStatus.QUARANTINED, IngestReason.CHECKSUM_MISMATCH,
                 f"received {ingest.sha256}, staged bytes {analysed.sha256}")
         self.analysed = analysed
-        self.metadata = metadata
-        self.key = recording_key(tenant_id=ingest.tenant_id, started_at=started_at_of(metadata),
-                                 ingest_id=ingest.ingest_id,
-                                 extension=_dot(analysed.info.extension))
+        key = recording_key(tenant_id=ingest.tenant_id, started_at=started_at_of(metadata),
+                            ingest_id=ingest.ingest_id, extension=_dot(analysed.info.extension))
+        if self.upload_started and key != self.key:
+            self.finish_without_recording(
+                IngestStatus.QUARANTINED, IngestReason.INTERNAL_ERROR,
+                f"The container changed while it was processed ({self.key} → {key}).")
+        self.key = key
+        self.pbx_user = PbxUser.unscoped.filter(tenant_id=ingest.tenant_id,
+                                                extension=metadata["extension"]).first()
         call = self.ensure_call(metadata)
 
         existing = Recording.unscoped.filter(tenant_id=ingest.tenant_id, call=call,
@@ -223,8 +235,7 @@ class _Job:
         if call.consent == Consent.OBJECTED:
             self.finish_with_tombstone(call)
 
-        pbx_user = PbxUser.unscoped.filter(tenant_id=ingest.tenant_id,
-                                           extension=metadata["extension"]).first()
+        pbx_user = self.pbx_user
         if pbx_user is None:
             self.finish_without_recording(
                 IngestStatus.QUARANTINED, IngestReason.UNKNOWN_EXTENSION,
@@ -233,7 +244,10 @@ class _Job:
 
         violation = self.licence_violation(pbx_user, metadata)
         self.renew_if_needed()
-        self.upload(path, self.key)
+        if self.upload_started:
+            self.wait_upload()
+        else:
+            self.upload(path, self.key)
         self.renew_if_needed()
         self.finish_stored(call, pbx_user, violation)
 
@@ -272,11 +286,17 @@ class _Job:
         outcome = metadata.get("consent")
         if outcome == Consent.UNKNOWN:
             outcome = None
+        details = services.call_details(metadata)
+        details["pbx_user"] = self.pbx_user  # looked up once, in run()
+        if not outcome:
+            # Nothing to change under the row lock: get-or-create and fill in, no transaction
+            # of its own (the final transaction locks the call).
+            return services.ensure_call(tenant=ingest.tenant_id, call_id=metadata["call_id"],
+                                        details=details)
         with transaction.atomic():
-            call = services.ensure_call(tenant=ingest.tenant, call_id=metadata["call_id"],
-                                        details=services.call_details(metadata),
-                                        lock=bool(outcome))
-            if outcome and call.consent != outcome:
+            call = services.ensure_call(tenant=ingest.tenant_id, call_id=metadata["call_id"],
+                                        details=details, lock=True)
+            if call.consent != outcome:
                 with contextlib.suppress(services.ConsentFinal):
                     services.apply_consent(
                         actor=self.actor, call=call, outcome=outcome,
@@ -295,23 +315,84 @@ class _Job:
         return f"{needed}_not_held"
 
     def upload(self, path: Path, key: str):
-        ingest, analysed = self.ingest, self.analysed
+        """Upload the analysed audio to ``key`` (when it did not start early)."""
+        analysed = self.analysed
         store = get_store()
-        metadata = {"sha256": analysed.sha256, "ingest-id": str(ingest.ingest_id),
+        self._before_upload(key)
+        self._put(store, path, key, content_type=analysed.info.mime_type,
+                  sha256=analysed.sha256, size=analysed.size)
+        self.uploaded_key = key
+
+    def _before_upload(self, key: str):
+        if self.ingest.attempts > 1:
+            # An earlier attempt may have ended without keeping this key (its deletion may
+            # still be pending): cancel that before uploading to it again.
+            from .services import cancel_object_deletions
+
+            cancel_object_deletions(tenant_id=self.ingest.tenant_id, key=key)
+
+    def _put(self, store, path: Path, key: str, *, content_type: str, sha256: str, size: int):
+        """Store I/O only (no database): may run in the upload thread."""
+        ingest = self.ingest
+        metadata = {"sha256": sha256, "ingest-id": str(ingest.ingest_id),
                     "tenant-id": str(ingest.tenant_id)}
         if ingest.attempts > 1:
             existing = store.head(key)
-            if existing is not None and existing.size == analysed.size and (
-                existing.metadata.get("sha256") == analysed.sha256
+            if existing is not None and existing.size == size and (
+                existing.metadata.get("sha256") == sha256
             ):
-                self.uploaded_key = key
                 return
         if ingest.staged_in == StagedIn.STORE:
-            store.copy(ingest.staged_path, key, content_type=analysed.info.mime_type,
-                       metadata=metadata)
+            store.copy(ingest.staged_path, key, content_type=content_type, metadata=metadata)
         else:
-            store.put_file(key, path, content_type=analysed.info.mime_type, metadata=metadata)
-        self.uploaded_key = key
+            store.put_file(key, path, content_type=content_type, metadata=metadata)
+
+    def start_upload_early(self, path: Path, metadata):
+        """Overlap the upload with decoding and peaks (S3 only): the container check gives
+        the key and the content type, the push gave the SHA-256. The upload runs in a thread
+        that touches no database; every ending waits for it first, and one that does not keep
+        the object deletes it durably (``PendingObjectDeletion``). A checksum that turns out
+        different quarantines the ingest (and deletes the object) as before."""
+        from . import audio
+
+        ingest = self.ingest
+        if not ingest.sha256 or not setting("INGEST_OVERLAP_UPLOAD"):
+            return
+        store = get_store()
+        if store.kind != "s3":
+            return
+        try:
+            media_type, extension = audio.media_type(path)
+            size = path.stat().st_size
+        except (audio.AudioRejected, OSError):
+            return  # the analysis says why
+        key = recording_key(tenant_id=ingest.tenant_id, started_at=started_at_of(metadata),
+                            ingest_id=ingest.ingest_id, extension=_dot(extension))
+        self._before_upload(key)
+
+        def body():
+            try:
+                self._put(store, path, key, content_type=media_type, sha256=ingest.sha256,
+                          size=size)
+            except BaseException as exc:  # re-raised by wait_upload()
+                self._upload_error = exc
+
+        self.key = key
+        self.upload_started = True
+        self._upload_thread = threading.Thread(target=body, name=f"upload-{ingest.ingest_id}",
+                                               daemon=True)
+        self._upload_thread.start()
+
+    def wait_upload(self, *, raise_errors: bool = True):
+        """Wait for an early upload; raise its error unless the ingest ends without the
+        object anyway (``raise_errors=False``)."""
+        if self._upload_thread is not None:
+            self._upload_thread.join()
+            self._upload_thread = None
+            if self._upload_error is None:
+                self.uploaded_key = self.key
+        if raise_errors and self._upload_error is not None:
+            raise self._upload_error
 
     # --- endings --------------------------------------------------------------------------
     def _lock(self) -> Ingest:
@@ -324,13 +405,15 @@ class _Job:
     def may_have_uploaded(self) -> bool:
         """Could an object exist at ``self.key``? (this attempt uploaded it, or an earlier one
         may have, and died before its commit)"""
-        return bool(self.key) and (bool(self.uploaded_key) or self.ingest.attempts > 1)
+        return bool(self.key) and (bool(self.uploaded_key) or self.upload_started
+                                   or self.ingest.attempts > 1)
 
     def _close(self, locked: Ingest, *, status, reason="", detail="", recording=None,
                drop_staged=False, keeps_key=False):
         """The ingest's final state (in the caller's transaction). Unless the recording keeps
-        the object at ``self.key``, one that this or an earlier attempt uploaded is deleted
-        after the commit."""
+        the object at ``self.key``, one that this or an earlier attempt uploaded is deleted:
+        a ``PendingObjectDeletion`` row in this transaction, the deletion after the commit,
+        the sweeper retrying until it succeeds."""
         now = timezone.now()
         fields = {
             "status": status, "reason": reason, "reason_detail": detail[:4000],
@@ -346,14 +429,18 @@ class _Job:
         Ingest.unscoped.filter(pk=locked.pk).update(**fields)
         self.final_status = status
         if not keeps_key and self.may_have_uploaded:
-            key = self.key
-            transaction.on_commit(lambda: _delete_quietly(key))
+            # Recorded in this transaction, deleted after the commit, retried by the sweeper.
+            from .services import schedule_object_deletion
+
+            schedule_object_deletion(tenant_id=locked.tenant_id, key=self.key,
+                                     reason=reason or status, ingest=locked.pk)
         if drop_staged:
             staged_in, staged_path = locked.staged_in, locked.staged_path
             transaction.on_commit(lambda: remove_staged(locked.pk, staged_in, staged_path))
 
     def finish_without_recording(self, status, reason, detail):
         ingest = self.ingest
+        self.wait_upload(raise_errors=False)
         with transaction.atomic():
             locked = self._lock()
             self._close(locked, status=status, reason=reason, detail=detail)
@@ -368,6 +455,7 @@ class _Job:
 
     def link_existing(self, recording: Recording):
         """The same audio of this call exists already: point at it, keep nothing twice."""
+        self.wait_upload(raise_errors=False)
         with transaction.atomic():
             locked = self._lock()
             self._link(locked, recording)
@@ -438,15 +526,15 @@ class _Job:
 
     def finish_with_tombstone(self, call):
         """The caller objected before the audio arrived: keep a tombstone, not the audio."""
+        self.wait_upload(raise_errors=False)
         with transaction.atomic():
             locked = self._lock()
             call = Call.unscoped.select_for_update().get(pk=call.pk)
-            pbx_user = PbxUser.unscoped.filter(tenant_id=locked.tenant_id,
-                                               extension=self.metadata["extension"]).first()
-            self._write_recording(locked, call, pbx_user, violation="")
+            self._write_recording(locked, call, self.pbx_user, violation="")
         raise _Finished()
 
     def finish_stored(self, call, pbx_user, violation):
+        self.wait_upload()
         with transaction.atomic():
             locked = self._lock()
             call = Call.unscoped.select_for_update().get(pk=call.pk)
@@ -505,6 +593,7 @@ class _Job:
     def release(self, exc):
         """Give the ingest back to ``queued`` after a transient failure (best effort: when the
         database is the thing that is down, the lease expires and the sweeper takes over)."""
+        self.wait_upload(raise_errors=False)
         now = timezone.now()
         try:
             Ingest.unscoped.filter(pk=self.ingest.pk, lease_token=self.token,
@@ -531,6 +620,7 @@ class _Job:
         self.claimed_at = now
 
     def cleanup(self):
+        self.wait_upload(raise_errors=False)  # it may still read a temporary file
         for temp in self.temp_files:
             temp.unlink(missing_ok=True)
 
@@ -563,15 +653,6 @@ def remove_staged(ingest_pk, staged_in, staged_path) -> bool:
     Ingest.unscoped.filter(pk=ingest_pk, staged_path=staged_path).update(
         staged_in=StagedIn.NONE, staged_path="")
     return True
-
-
-def _delete_quietly(key):
-    """Delete an object no recording names (every version); a failure leaves an unreferenced
-    object behind, which is logged."""
-    try:
-        get_store().purge(key)
-    except Exception:
-        log.warning("could not delete %s; it is unreferenced", key, exc_info=True)
 
 
 def _mkstemp(ingest):

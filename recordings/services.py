@@ -12,6 +12,7 @@ import uuid
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,7 @@ from .choices import (
 )
 from .conf import setting
 from .metadata import ended_at_of
-from .models import Call, Ingest, Recording
+from .models import Call, Ingest, PendingObjectDeletion, Recording
 from .phone import normalise_number
 from .storage import get_store, staging_key
 
@@ -104,7 +105,7 @@ def ensure_call(*, tenant, call_id: str, details: dict | None = None, lock: bool
     tenant_id = getattr(tenant, "pk", tenant)
     call, created = Call.unscoped.get_or_create(tenant_id=tenant_id, call_id=call_id,
                                                 defaults=details)
-    if lock:
+    if lock and not created:  # a row this transaction inserted is locked by it already
         call = Call.unscoped.select_for_update().get(pk=call.pk)
     if not created:
         changed = []
@@ -259,6 +260,64 @@ def delete_recording_audio(recording_pk) -> bool:
                     exc_info=True)
         return False
     Recording.unscoped.filter(pk=recording.pk).update(storage_deleted_at=timezone.now())
+    return True
+
+
+def schedule_object_deletion(*, tenant_id, key: str, reason: str = "", ingest=None) -> None:
+    """In the caller's transaction: remember that the object ``key`` must go (no recording
+    keeps it), and delete it after the commit. Failures are retried by
+    ``maintenance.finish_pending_deletions`` (the sweeper) until the deletion succeeds."""
+    pending = PendingObjectDeletion.unscoped.create(
+        tenant_id=tenant_id, key=key, reason=str(reason or "")[:32],
+        ingest_id=getattr(ingest, "pk", ingest))
+    transaction.on_commit(partial(delete_pending_object, pending.pk), robust=True)
+
+
+def cancel_object_deletions(*, tenant_id, key: str) -> int:
+    """Forget pending deletions of ``key`` before uploading to it again (a re-run of the ingest
+    whose earlier attempt ended without keeping it). Waits for a deletion in progress (it holds
+    the row lock while it deletes), so nothing deletes the new upload afterwards."""
+    deleted, _ = PendingObjectDeletion.unscoped.filter(tenant_id=tenant_id, key=key).delete()
+    return deleted
+
+
+def delete_pending_object(pending_pk) -> bool:
+    """Delete the object of a :class:`PendingObjectDeletion` (every version), audit
+    ``ingest.upload_deleted`` and drop the row, all in one transaction; on failure note the
+    error and keep the row for the next sweep. Safe to repeat; True when nothing is left to
+    do. The row stays locked while the store is asked, so a concurrent cancel waits."""
+    try:
+        with transaction.atomic():
+            locked = PendingObjectDeletion.unscoped.filter(pk=pending_pk).update(
+                attempts=F("attempts") + 1, last_attempt_at=timezone.now())
+            if not locked:
+                return True
+            pending = PendingObjectDeletion.unscoped.get(pk=pending_pk)
+            # Belt and braces: never delete what a stored recording names.
+            kept = Recording.unscoped.filter(tenant_id=pending.tenant_id,
+                                             storage_key=pending.key,
+                                             audio_state=AudioState.STORED).exists()
+            if not kept:
+                try:
+                    get_store().purge(pending.key)
+                except Exception as exc:
+                    log.warning("could not delete %s (ingest %s); retrying later", pending.key,
+                                pending.ingest_id, exc_info=True)
+                    PendingObjectDeletion.unscoped.filter(pk=pending_pk).update(
+                        last_error=f"{type(exc).__name__}: {exc}"[:2000])
+                    return False
+                ingest = (Ingest.unscoped.filter(pk=pending.ingest_id).first()
+                          if pending.ingest_id else None)
+                audit.record(actor=None, tenant=pending.tenant_id,
+                             action="ingest.upload_deleted", obj=ingest or pending,
+                             data={"ingest_id": str(ingest.ingest_id) if ingest else None,
+                                   "storage_key": pending.key, "reason": pending.reason,
+                                   "attempts": pending.attempts})
+            pending.delete()
+    except Exception:
+        log.warning("could not finish the deletion %s; retrying later", pending_pk,
+                    exc_info=True)
+        return False
     return True
 
 

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from hostedpbx.admin import ReadOnlyAdmin
+
 from .models import AuditChainHead, AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is append-only."""
 
     list_display = ["occurred_at", "tenant", "seq", "action", "actor_label", "object_type",
@@ -12,15 +14,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["action", "tenant"]
     search_fields = ["action", "actor_label", "object_id"]
     date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditChainHead)

@@ -4,19 +4,10 @@ write is the audited retry of rejected or quarantined ingests (through the servi
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from hostedpbx.admin import ReadOnlyAdmin
+
 from . import services
 from .models import Call, Ingest, Recording
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Call)

@@ -60,6 +60,8 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.recordings.faultkit import CLOCK_TICKS, proc_stats  # noqa: E402
+
 MB = 1_000_000
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/hp_bench_ingest"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -242,23 +244,6 @@ def clear_bucket(s3, bucket) -> None:
 
 
 # --- CPU accounting -------------------------------------------------------------------------
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_stats():
-    """(pid, pgid, comm, cpu seconds) of every process."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat.rsplit(")", 1)[1].split()
-        yield int(entry.name), int(fields[2]), comm, (int(fields[11]) + int(fields[12])) / TICK
-
-
 class CpuMeter:
     """CPU seconds used by each part of the stack between ``start()`` and ``stop()``: this
     process (the clients), moto, gunicorn, the Celery worker (process groups), PostgreSQL and
@@ -272,20 +257,20 @@ class CpuMeter:
         with open("/proc/stat") as fh:
             cpu = [int(v) for v in fh.readline().split()[1:]]
         # user nice system idle iowait irq softirq steal: everything but idle and iowait
-        usage["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / TICK
+        usage["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / CLOCK_TICKS
         own = os.times()
         usage["clients (this process)"] = own.user + own.system
         pgids = {label: get() for label, get in self.groups.items()}
-        for _pid, pgid, comm, cpu in _proc_stats():
+        for proc in proc_stats():
             for label, wanted in pgids.items():
-                if wanted is not None and pgid == wanted:
-                    usage[label] += cpu
+                if wanted is not None and proc.pgid == wanted:
+                    usage[label] += proc.cpu_seconds
                     break
             else:
-                if comm.startswith("postgres"):
-                    usage["postgresql (all)"] += cpu
-                elif comm.startswith("redis-server"):
-                    usage["redis (all)"] += cpu
+                if proc.comm.startswith("postgres"):
+                    usage["postgresql (all)"] += proc.cpu_seconds
+                elif proc.comm.startswith("redis-server"):
+                    usage["redis (all)"] += proc.cpu_seconds
         return usage
 
     def start(self):

@@ -5,7 +5,6 @@ Each part may define periodic tasks in ``<app>/schedule.py`` as ``BEAT_SCHEDULE 
 """
 
 import os
-from importlib import import_module
 
 from celery import Celery
 from celery.signals import beat_init, worker_init
@@ -18,16 +17,10 @@ app.autodiscover_tasks()
 
 
 def collect_beat_schedule():
-    from django.apps import apps
+    from hostedpbx.parts import part_modules
 
     schedule = {}
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.schedule")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.schedule":
-                raise
-            continue
+    for module in part_modules("schedule"):
         schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
     return schedule
 

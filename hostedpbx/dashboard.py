@@ -5,9 +5,8 @@ only what the membership's role may see.
 """
 
 from dataclasses import dataclass
-from importlib import import_module
 
-from django.apps import apps
+from hostedpbx.parts import part_modules
 
 
 @dataclass(frozen=True)
@@ -22,14 +21,6 @@ class Tile:
 
 def tiles_for(*, actor, tenant, membership):
     collected = []
-    for config in apps.get_app_configs():
-        if config.name == "hostedpbx":
-            continue
-        try:
-            module = import_module(f"{config.name}.dashboard")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.dashboard":
-                raise
-            continue
+    for module in part_modules("dashboard"):
         collected.extend(module.tiles(actor=actor, tenant=tenant, membership=membership))
     return sorted(collected, key=lambda tile: tile.order)

@@ -5,11 +5,10 @@ so the menu never offers a page that does not exist.
 """
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
-from django.apps import apps
 from django.urls import reverse
 
+from hostedpbx.parts import part_modules
 from tenancy.choices import ALL_ROLES
 
 
@@ -23,11 +22,7 @@ class NavItem:
 
 def items_for(tenant, membership):
     collected = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.navigation")
-        except ModuleNotFoundError:
-            continue
+    for module in part_modules("navigation"):
         collected.extend(getattr(module, "NAV_ITEMS", []))
     visible = [item for item in collected if membership.role in item.roles]
     visible.sort(key=lambda item: item.order)

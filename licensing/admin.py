@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from hostedpbx.admin import ReadOnlyAdmin
+
 from . import services
 from .exceptions import LicensingError
 from .models import LicenseAssignment, LicensePool
@@ -70,7 +72,7 @@ class LicensePoolAdmin(admin.ModelAdmin):
 
 
 @admin.register(LicenseAssignment)
-class LicenseAssignmentAdmin(admin.ModelAdmin):
+class LicenseAssignmentAdmin(ReadOnlyAdmin):
     """History of assignments; read-only, except revoking through the service."""
 
     list_display = ["pbx_user", "tenant", "license", "assigned_at", "assigned_by", "revoked_at",
@@ -82,15 +84,6 @@ class LicenseAssignmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("tenant", "pbx_user")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Revoke the selected licences"), permissions=["view"])
     def revoke_selected(self, request, queryset):

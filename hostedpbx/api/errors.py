@@ -1,13 +1,16 @@
 """Every API error as ``{"code", "detail"}`` with a stable code.
 
-Validation errors add ``errors``: ``{field: [{"code", "detail"}]}``; the top-level ``code`` and
+Validation errors (from serializers, and Django ``ValidationError`` raised by services) add
+``errors``: ``{field: [{"code", "detail"}]}``; the top-level ``code`` and
 ``detail`` are those of the first field error, so a client handling one field at a time needs
 nothing else.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -44,7 +47,23 @@ def _flatten(detail, prefix=""):
     return out
 
 
+def drf_error_dict(exc: DjangoValidationError) -> dict:
+    """``{field: [ErrorDetail(message, code)]}`` from a Django ``ValidationError`` (as services
+    raise them), keeping each error's code."""
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": [ErrorDetail(m, code=exc.code or "invalid")
+                                     for m in exc.messages]}
+    return {
+        field: [ErrorDetail(" ".join(error.messages), code=error.code or "invalid")
+                for error in errors]
+        for field, errors in exc.error_dict.items()
+    }
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        # A service refused the input: the same 400 body as a serializer's refusal.
+        exc = exceptions.ValidationError(drf_error_dict(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

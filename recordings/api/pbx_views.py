@@ -16,13 +16,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from hostedpbx.api.base import PbxNodeAPIView
-from hostedpbx.api.errors import conflict
+from hostedpbx.api.errors import conflict, drf_error_dict
 from recordings import services
 from recordings.choices import CONSENT_OUTCOMES, ConsentSource, IngestSource
 from recordings.metadata import CALL_ID_RE, parse_aware_datetime, validate_metadata
 from recordings.models import Call, Ingest
 
-from .receiving import ReceivingMixin, drf_error_dict
+from .receiving import ReceivingMixin
 from .serializers import (
     CallConsentSerializer,
     CallEndSerializer,

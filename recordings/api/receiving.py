@@ -105,15 +105,3 @@ class ReceivingMixin:
         errors = {**metadata_errors, **getattr(self, "file_errors", {})}
         if errors:
             raise serializers.ValidationError(errors)
-
-
-def drf_error_dict(exc) -> dict:
-    """``{field: [ErrorDetail(message, code)]}`` from a Django ``ValidationError`` with an
-    error dict (as ``recordings.metadata.validate_metadata`` raises)."""
-    if not hasattr(exc, "error_dict"):
-        return {"non_field_errors": [ErrorDetail(m, code="invalid") for m in exc.messages]}
-    return {
-        field: [ErrorDetail(" ".join(error.messages), code=error.code or "invalid")
-                for error in errors]
-        for field, errors in exc.error_dict.items()
-    }

@@ -13,7 +13,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from hostedpbx.api.base import TenantAPIView, TenantReadOnlyViewSet
-from hostedpbx.api.errors import ApiError, conflict
+from hostedpbx.api.errors import ApiError, conflict, drf_error_dict
 from hostedpbx.api.pagination import StableCursorPagination
 from recordings import services
 from recordings.choices import AudioState, IngestSource, Kind
@@ -24,7 +24,7 @@ from tenancy.choices import ALL_ROLES, Role
 from tenancy.models import PbxUser
 
 from .filters import IngestFilter, RecordingFilter
-from .receiving import ReceivingMixin, drf_error_dict
+from .receiving import ReceivingMixin
 from .serializers import (
     CallConsentSerializer,
     IngestAcceptedSerializer,

@@ -1,6 +1,5 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -18,19 +17,6 @@ from .serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-
-
-def as_drf_validation_error(exc: DjangoValidationError):
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    codes = {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            codes[field] = [e.code or "invalid" for e in errors]
-    error = serializers.ValidationError(detail)
-    for field, details in error.detail.items():
-        for index, item in enumerate(details):
-            item.code = codes.get(field, ["invalid"] * (index + 1))[index]
-    return error
 
 
 class PbxUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -52,20 +38,14 @@ class PbxUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return qs.order_by("extension")
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = services.create_pbx_user(
-                actor=self.actor, tenant=self.tenant, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_validation_error(exc)
+        serializer.instance = services.create_pbx_user(
+            actor=self.actor, tenant=self.tenant, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        try:
-            serializer.instance = services.update_pbx_user(
-                actor=self.actor, pbx_user=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_validation_error(exc)
+        serializer.instance = services.update_pbx_user(
+            actor=self.actor, pbx_user=serializer.instance, **serializer.validated_data
+        )
 
 
 class ObtainTokenView(APIView):

@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,6 +64,33 @@ def _kill_group(pgid: int, sig: int) -> None:
 
 
 # --- TCP proxy ------------------------------------------------------------------------------
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class ProcStat:
+    pid: int
+    pgid: int
+    state: str
+    comm: str
+    cpu_seconds: float
+
+
+def proc_stats():
+    """Every process from /proc (used for process groups here and CPU accounting in bench/)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        yield ProcStat(int(entry.name), int(fields[2]), fields[0], comm,
+                       (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+
+
 class TcpProxy:
     """``127.0.0.1:<port>`` → ``target``. ``down()`` refuses and resets; ``up()`` listens
     again on the same port. ``throttle`` (bytes per second towards the target, shared by all
@@ -330,18 +358,7 @@ class CeleryWorker:
         if self.proc is None:
             return []
         pgid = self.proc.pid
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
-                pids.append(int(entry.name))
-        return pids
+        return [p.pid for p in proc_stats() if p.pgid == pgid and p.state != "Z"]
 
     def kill9(self) -> list[int]:
         """SIGKILL the main process and every child at once; returns the pids killed."""

@@ -1,7 +1,6 @@
-from importlib import import_module
-
-from django.apps import apps
 from django.core.management.base import BaseCommand
+
+from hostedpbx.parts import part_modules
 
 
 class Command(BaseCommand):
@@ -15,13 +14,7 @@ class Command(BaseCommand):
     def handle(self, quiet_logins=False, **options):
         logins: list = []
         self.stdout.write("Seeding demo data ...")
-        for config in apps.get_app_configs():
-            try:
-                module = import_module(f"{config.name}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.demo":
-                    raise
-                continue
+        for module in part_modules("demo"):
             module.seed(stdout=self.stdout, logins=logins)
         if quiet_logins:
             return

@@ -1,5 +1,5 @@
-// Licensing pages: ask before a form marked with data-confirm is sent (revoking Monitor ends
-// automatic recording and running listen-ins; assigning a licence that will not fully work).
+// The customer menu: ask before a form marked with data-confirm is sent (revoking a licence,
+// marking a caller's objection, which deletes the call's audio for good, ...).
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {

@@ -430,3 +430,17 @@ def release_unknown_extension(pbx_user: PbxUser) -> int:
                                            "extension": pbx_user.extension})
             enqueue_on_commit(ingest)
     return len(waiting)
+
+
+def record_access(*, actor, tenant, action: str, recordings, filters: dict | None = None):
+    """Audit that ``actor`` saw these recordings (``recording.viewed`` for one,
+    ``recording.listed`` for a page of a search), with the ids shown and the filters used.
+
+    Reading changes nothing, so the event gets a transaction of its own.
+    """
+    ids = [r.pk for r in recordings]
+    with transaction.atomic():
+        audit.record(actor=actor, tenant=tenant, action=action,
+                     object_type="recordings.recording",
+                     object_id=str(ids[0]) if len(ids) == 1 else "",
+                     data={"recording_ids": ids, "filters": filters or {}})

@@ -76,6 +76,8 @@ class RecordingListView(TenantViewMixin, TemplateView):
         for recording in page:
             recording.may_object = (recording.consent != Consent.OBJECTED
                                     and may_object(self.membership, recording.extension))
+        services.record_access(actor=self.actor, tenant=self.tenant, action="recording.listed",
+                               recordings=page, filters=chosen)
         query = "&".join(f"{k}={v}" for k, v in chosen.items())
         context.update(
             recordings=page, chosen=chosen, filter_query=query,

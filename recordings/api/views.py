@@ -64,6 +64,21 @@ class RecordingViewSet(TenantReadOnlyViewSet):
             return qs.select_related("ingest")
         return qs.defer("peaks")
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        services.record_access(
+            actor=self.actor, tenant=self.tenant, action="recording.listed",
+            recordings=[Recording(pk=row["id"]) for row in response.data["results"]],
+            filters={k: v for k, v in request.query_params.items() if k != "cursor"})
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        services.record_access(actor=self.actor, tenant=self.tenant,
+                               action="recording.viewed",
+                               recordings=[Recording(pk=response.data["id"])])
+        return response
+
 
 class IngestViewSet(TenantReadOnlyViewSet):
     """Received files and their progress; the list adds ``counts`` per status."""

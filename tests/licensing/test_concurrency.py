@@ -60,21 +60,25 @@ def test_twenty_concurrent_api_requests_against_a_pool_of_five(api, tenant_a, ad
     assert verify(tenant_a).ok  # five assignment events, one gapless chain
 
 
+def assigner(tenant, user, license):
+    """A thread body assigning ``license`` to ``user``: ``"assigned"`` or the refusal's code."""
+
+    def go():
+        try:
+            services.assign_license(actor=None, tenant=tenant, pbx_user=user, license=license)
+            return "assigned"
+        except exceptions.LicensingError as exc:
+            return exc.code
+
+    return go
+
+
 def test_twenty_concurrent_service_calls_against_a_pool_of_five(tenant_a):
     services.set_license_pool(actor=None, tenant=tenant_a, license="record", quantity=5)
     users = [PbxUserFactory(tenant=tenant_a, extension=str(900 + n)) for n in range(20)]
 
-    def assign(user):
-        def go():
-            try:
-                services.assign_license(actor=None, tenant=tenant_a, pbx_user=user,
-                                        license="record")
-                return "assigned"
-            except exceptions.LicensingError as exc:
-                return exc.code
-        return go
 
-    results = run_concurrently([assign(u) for u in users])
+    results = run_concurrently([assigner(tenant_a, u, "record") for u in users])
     assert sorted(results) == ["assigned"] * 5 + ["pool_exhausted"] * 15, results
     assert LicenseAssignment.unscoped.filter(tenant=tenant_a, license="record",
                                              revoked_at__isnull=True).count() == 5
@@ -84,15 +88,7 @@ def test_concurrent_assignment_of_one_licence_to_one_user(tenant_a):
     services.set_license_pool(actor=None, tenant=tenant_a, license="monitor", quantity=20)
     user = PbxUserFactory(tenant=tenant_a, extension="990")
 
-    def assign():
-        try:
-            services.assign_license(actor=None, tenant=tenant_a, pbx_user=user,
-                                    license="monitor")
-            return "assigned"
-        except exceptions.LicensingError as exc:
-            return exc.code
-
-    results = run_concurrently([assign for _ in range(10)])
+    results = run_concurrently([assigner(tenant_a, user, "monitor") for _ in range(10)])
     assert sorted(results) == ["already_assigned"] * 9 + ["assigned"], results
 
 
@@ -100,15 +96,6 @@ def test_lowering_the_pool_while_assigning_never_over_assigns(tenant_a):
     services.set_license_pool(actor=None, tenant=tenant_a, license="monitor", quantity=10)
     users = [PbxUserFactory(tenant=tenant_a, extension=str(700 + n)) for n in range(10)]
 
-    def assign(user):
-        def go():
-            try:
-                services.assign_license(actor=None, tenant=tenant_a, pbx_user=user,
-                                        license="monitor")
-                return "assigned"
-            except exceptions.LicensingError as exc:
-                return exc.code
-        return go
 
     def lower():
         from django.core.exceptions import ValidationError
@@ -120,7 +107,7 @@ def test_lowering_the_pool_while_assigning_never_over_assigns(tenant_a):
         except ValidationError:
             return "refused"
 
-    results = run_concurrently([lower] + [assign(u) for u in users])
+    results = run_concurrently([lower] + [assigner(tenant_a, u, "monitor") for u in users])
     pool = services.LicensePool.unscoped.get(tenant=tenant_a, license="monitor")
     held = LicenseAssignment.unscoped.filter(tenant=tenant_a, license="monitor",
                                              revoked_at__isnull=True).count()

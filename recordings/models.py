@@ -8,10 +8,11 @@ waveform, and the audio under a tenant-scoped key, or a tombstone when the audio
 """
 
 import uuid
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from hostedpbx.scoping import TenantOwnedModel, TenantQuerySet, scoped_managers
@@ -208,8 +209,49 @@ class Ingest(TenantOwnedModel):
         return self.status in RETRYABLE_STATUSES and self.reason not in NOT_RETRYABLE_REASONS
 
 
-class RecordingQuerySet(ExtensionScopedQuerySet):
-    pass
+# Hook for the supervision part: each source is ``callable(membership) -> iterable of
+# extensions`` the membership supervises (one query at most, called once per scoped read).
+SUPERVISED_EXTENSION_SOURCES: list[Callable[[object], Iterable[str]]] = []
+
+
+def supervised_extensions(membership) -> set[str]:
+    """Extensions a supervisor's membership may listen to (beyond its own)."""
+    extensions: set[str] = set()
+    for source in SUPERVISED_EXTENSION_SOURCES:
+        extensions.update(str(e) for e in source(membership) if e)
+    return extensions
+
+
+def sees_whole_tenant(membership) -> bool:
+    """Admins and compliance officers see every recording of their tenant."""
+    return membership.role in (Role.ADMIN, Role.COMPLIANCE)
+
+
+class RecordingQuerySet(TenantQuerySet):
+    """Who sees which recordings (docs/archive.md):
+
+    - admins and compliance officers: the whole tenant;
+    - supervisors: their own extension, the extensions of ``SUPERVISED_EXTENSION_SOURCES``, and
+      the whole tenant when the tenant's ``RecordingSettings.supervisors_see_all`` is on
+      (an ``EXISTS`` in the same query, so no extra round trip);
+    - members (agents): their own extension; nothing without one.
+    """
+
+    def visible_q(self, membership):
+        tenant_q = Q(tenant_id=membership.tenant_id)
+        if sees_whole_tenant(membership):
+            return tenant_q
+        extensions = set()
+        if own_extension(membership):
+            extensions.add(own_extension(membership))
+        if membership.role == Role.SUPERVISOR:
+            extensions |= supervised_extensions(membership)
+            whole = Exists(RecordingSettings.unscoped.filter(
+                tenant_id=OuterRef("tenant_id"), supervisors_see_all=True))
+            return tenant_q & (Q(extension__in=sorted(extensions)) | Q(whole))
+        if not extensions:
+            return NOTHING
+        return tenant_q & Q(extension__in=sorted(extensions))
 
 
 class Recording(TenantOwnedModel):
@@ -296,6 +338,8 @@ class Recording(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "-started_at", "-id"],
                          name="recordings_tenant_started"),
+            models.Index(fields=["tenant", "remote_number", "-started_at", "-id"],
+                         name="recordings_tenant_number"),
             models.Index(fields=["tenant", "extension", "-started_at", "-id"],
                          name="recordings_tenant_ext"),
             models.Index(fields=["audio_state"], name="recordings_pending_delete",
@@ -341,3 +385,31 @@ class PendingObjectDeletion(TenantOwnedModel):
 
     def __str__(self):
         return f"delete {self.key}"
+
+
+class RecordingSettings(TenantOwnedModel):
+    """The archive's options of one tenant (created on demand, see ``settings_for``)."""
+
+    tenant = models.OneToOneField("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    supervisors_see_all = models.BooleanField(
+        _("supervisors see all recordings of the tenant"), default=False,
+        help_text=_("Until supervision grants are configured, supervisors see only their own "
+                    "recordings unless this is on."))
+    access_reason_required = models.BooleanField(
+        _("a reason is required to play or download"), default=False,
+        help_text=_("Before playing or downloading, a reason or case reference must be given; "
+                    "it is kept in the audit trail."))
+    phone_region = models.CharField(
+        _("country for national numbers"), max_length=2, default="DE",
+        help_text=_("Numbers typed without a country code (030 1234567) are read as numbers of "
+                    "this country (ISO 3166 code, e.g. DE, AT, CH)."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("recording settings")
+        verbose_name_plural = _("recording settings")
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+
+    def __str__(self):
+        return f"recording settings of tenant {self.tenant_id}"

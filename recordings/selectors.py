@@ -12,15 +12,53 @@ from tenancy.choices import Role
 
 from .choices import IngestStatus
 from .metadata import CALL_ID_RE
-from .models import Call, Ingest, Recording, own_extension
+from .models import Call, Ingest, Recording, RecordingSettings, own_extension
 
 # Not needed for lists (the waveform is for the player on the detail).
 LIST_DEFERRED = ("peaks",)
 
 
 def recordings_for_list(*, actor, tenant):
+    """The recordings ``actor`` may see in ``tenant``, with the agent (one query per page)."""
     return (Recording.objects.for_actor(actor, tenant).defer(*LIST_DEFERRED)
-            .order_by("-started_at", "-id"))
+            .select_related("pbx_user").order_by("-started_at", "-id"))
+
+
+def access_recording(*, actor, tenant, recording_id) -> Recording:
+    """The recording, or 404 when it is in another tenant, not visible to ``actor`` or the id
+    is not a number."""
+    try:
+        pk = int(recording_id)
+    except (TypeError, ValueError):
+        raise Http404("No such recording.")
+    recording = (Recording.objects.for_actor(actor, tenant).select_related("call", "pbx_user")
+                 .filter(pk=pk).first())
+    if recording is None:
+        raise Http404("No such recording.")
+    return recording
+
+
+def related_recordings(*, actor, tenant, recording):
+    """Other recordings of the same call that ``actor`` may see, oldest first."""
+    return (Recording.objects.for_actor(actor, tenant).defer(*LIST_DEFERRED)
+            .filter(call_id=recording.call_id).exclude(pk=recording.pk)
+            .select_related("pbx_user").order_by("started_at", "id"))
+
+
+def recording_history(*, actor, tenant, recording, limit: int = 100):
+    """The audit events about this recording that ``actor`` may read (admins and compliance
+    officers: all; others: their own), newest first."""
+    from audit.models import AuditEvent
+
+    return list(AuditEvent.objects.for_actor(actor, tenant)
+                .filter(object_type="recordings.recording", object_id=str(recording.pk))
+                .order_by("-seq")[:limit])
+
+
+def settings_for(tenant) -> RecordingSettings:
+    """The tenant's archive settings (unsaved defaults when never changed)."""
+    found = RecordingSettings.unscoped.filter(tenant_id=tenant.pk).first()
+    return found or RecordingSettings(tenant=tenant)
 
 
 def access_call(*, actor, tenant, call_id: str) -> Call:

@@ -7,6 +7,12 @@ from . import views
 app_name = "recordings"
 urlpatterns = [
     path("recordings/", views.RecordingListView.as_view(), name="list"),
+    path("recordings/csv/", views.RecordingCsvView.as_view(), name="csv"),
+    path("recordings/settings/", views.RecordingSettingsView.as_view(), name="settings"),
+    path("recordings/<int:recording_id>/", views.RecordingDetailView.as_view(),
+         name="detail"),
+    path("recordings/<int:recording_id>/audio/", views.RecordingAudioView.as_view(),
+         name="audio"),
     path("recordings/upload/", views.UploadView.as_view(), name="upload"),
     path("recordings/ingests/", views.IngestListView.as_view(), name="ingests"),
     path("recordings/ingests/status/", views.IngestStatusJsonView.as_view(),

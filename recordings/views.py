@@ -3,88 +3,259 @@ the ingest status (admins, compliance officers) and the objection action."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from urllib.parse import urlencode
 
+import phonenumbers
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
+from rest_framework.request import Request
 
+from hostedpbx.parts import collect_panels
 from hostedpbx.views import TenantViewMixin
 from tenancy.choices import Role
 from tenancy.models import PbxUser
 
 from . import services
-from .choices import Consent, Direction, IngestStatus, Kind
+from .archive_settings import (
+    RecordingSettingsForm,
+    may_change_recording_settings,
+    update_recording_settings,
+)
+from .audit_actions import action_label
+from .choices import Consent, Direction, IngestStatus
+from .exports_csv import metadata_csv_response
+from .filters import RecordingCursorPagination, RecordingFilterSet
 from .models import own_extension
+from .playback import audio_response, needs_rendition
 from .selectors import (
     access_call_for_objection,
     access_ingest,
+    access_recording,
     ingest_counts,
     ingests_for_list,
     may_object,
+    recording_history,
     recordings_for_list,
+    related_recordings,
+    settings_for,
 )
 
-PAGE_SIZE = 50
 INGEST_ROWS = 100
 STATUS_POLL_SECONDS = 4
 INGEST_MANAGERS = frozenset({Role.ADMIN, Role.COMPLIANCE})
 
 
-def _cursor(recording) -> str:
-    return f"{recording.started_at.isoformat()}~{recording.pk}"
+def duration_text(seconds) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour on)."""
+    total = int(round(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _parse_cursor(value: str):
+def number_text(number: str) -> str:
+    """A stored E.164 number grouped readably (``+49 30 1234567``); anything else as is."""
+    if not number or not number.startswith("+"):
+        return number or ""
     try:
-        moment, pk = value.rsplit("~", 1)
-        return datetime.fromisoformat(moment), int(pk)
-    except (ValueError, TypeError):
-        return None
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def filter_querystring(params) -> str:
+    """The filter part of a query string (no cursor), for links that keep the search."""
+    pairs = [(k, v) for k, values in params.lists() if k not in ("cursor", "page_size")
+             for v in values if v != ""]
+    return urlencode(pairs)
 
 
 class RecordingListView(TenantViewMixin, TemplateView):
-    """Recordings the account may see, newest first, 50 per page (keyset: flat cost)."""
+    """Recordings the account may see, filtered by the archive's filter set (the API's), 50
+    per page with a cursor that keeps the filters; no destructive actions on rows."""
 
     template_name = "recordings/recording_list.html"
-    FILTERS = {"extension": None, "direction": Direction, "kind": Kind, "consent": Consent}
+    recording_ordering = None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = recordings_for_list(actor=self.actor, tenant=self.tenant)
-        chosen = {}
-        for name, choices in self.FILTERS.items():
-            value = self.request.GET.get(name, "").strip()
-            if value and (choices is None or value in choices.values):
-                rows = rows.filter(**{name: value})
-                chosen[name] = value
-        cursor = _parse_cursor(self.request.GET.get("before", ""))
-        if cursor:
-            moment, pk = cursor
-            rows = rows.filter(Q(started_at__lt=moment) | Q(started_at=moment, pk__lt=pk))
-        page = list(rows[:PAGE_SIZE + 1])
-        more = len(page) > PAGE_SIZE
-        page = page[:PAGE_SIZE]
-        for recording in page:
-            recording.may_object = (recording.consent != Consent.OBJECTED
-                                    and may_object(self.membership, recording.extension))
-        services.record_access(actor=self.actor, tenant=self.tenant, action="recording.listed",
-                               recordings=page, filters=chosen)
-        query = "&".join(f"{k}={v}" for k, v in chosen.items())
+        base = recordings_for_list(actor=self.actor, tenant=self.tenant)
+        filterset = RecordingFilterSet(self.request.GET or None, queryset=base,
+                                       request=self.request)
+        page, next_link, previous_link = [], "", ""
+        if filterset.is_bound and not filterset.is_valid():
+            pass  # the form shows its errors; nothing is listed
+        else:
+            rows = filterset.qs if filterset.is_bound else base
+            self.recording_ordering = filterset.ordering if filterset.is_bound else None
+            paginator = RecordingCursorPagination()
+            page = paginator.paginate_queryset(rows, Request(self.request), view=self)
+            next_link = paginator.get_next_link() or ""
+            previous_link = paginator.get_previous_link() or ""
+            for recording in page:
+                recording.duration_text = duration_text(recording.duration)
+                recording.number_text = number_text(recording.remote_number)
+            services.record_access(
+                actor=self.actor, tenant=self.tenant, action="recording.listed",
+                recordings=page, filters={k: v for k, v in self.request.GET.items()
+                                          if k != "cursor"})
+        query = filter_querystring(self.request.GET)
         context.update(
-            recordings=page, chosen=chosen, filter_query=query,
-            next_cursor=_cursor(page[-1]) if more else "", paged=bool(cursor),
-            directions=Direction.choices, kinds=Kind.choices, consents=Consent.choices,
+            recordings=page, filter=filterset, form=filterset.form, filter_query=query,
+            next_link=next_link, previous_link=previous_link,
+            csv_url=reverse("recordings:csv", kwargs={"tenant_slug": self.tenant.slug})
+            + (f"?{query}" if query else ""),
         )
         return context
+
+
+class RecordingCsvView(TenantViewMixin, View):
+    """The filtered list's metadata as CSV (streamed, audited)."""
+
+    def get(self, request, tenant_slug):
+        base = recordings_for_list(actor=self.actor, tenant=self.tenant)
+        filterset = RecordingFilterSet(request.GET, queryset=base, request=request)
+        if not filterset.is_valid():
+            return HttpResponseBadRequest(filterset.error_detail(),
+                                          content_type="text/plain; charset=utf-8")
+        rows = filterset.qs.order_by(*filterset.ordering)
+        return metadata_csv_response(actor=self.actor, tenant=self.tenant, rows=rows,
+                                     filters=dict(request.GET.items()))
+
+
+def consent_text(call) -> str:
+    """The call's consent in a sentence."""
+    texts = {
+        Consent.UNKNOWN: _("No answer to the recording notice is known."),
+        Consent.NOTIFIED: _("The caller heard the recording notice."),
+        Consent.CONSENTED: _("The caller agreed to the recording."),
+        Consent.OBJECTED: _("The caller objected to the recording."),
+        Consent.NO_INPUT: _("The caller heard the notice and gave no answer."),
+    }
+    return str(texts.get(call.consent, call.get_consent_display()))
+
+
+def licence_explanations(recording) -> list[str]:
+    """The recording's flags in words (licensing's reason texts where they fit)."""
+    from licensing.policy import REASONS
+
+    out = []
+    if recording.policy_violation:
+        licence = recording.policy_violation_reason.removesuffix("_not_held")
+        reason = REASONS.get(f"no_{licence}_license")
+        out.append(_("When the call started, the extension held no licence for this kind of "
+                     "recording.") + (f" {reason}" if reason else ""))
+    if recording.truncated:
+        out.append(_("The audio is shorter than the call: it was cut off.")
+                   + (f" ({recording.truncation_detail})" if recording.truncation_detail
+                      else ""))
+    if recording.legal_hold:
+        out.append(_("A legal hold keeps this recording: it is neither purged nor deleted."))
+    if recording.discard_pending:
+        out.append(_("The caller objected, but a legal hold keeps the audio until it is "
+                     "lifted."))
+    if not recording.has_audio:
+        out.append(_("The audio was discarded; this entry remains as proof."))
+    return out
+
+
+class RecordingDetailView(TenantViewMixin, TemplateView):
+    """One recording: metadata, consent, flags in words, the player with its waveform, the
+    recording's audit history, related recordings of the call and other parts' panels."""
+
+    template_name = "recordings/recording_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        recording = access_recording(actor=self.actor, tenant=self.tenant,
+                                     recording_id=kwargs["recording_id"])
+        services.record_access(actor=self.actor, tenant=self.tenant, action="recording.viewed",
+                               recordings=[recording])
+        recording.duration_text = duration_text(recording.duration)
+        recording.number_text = number_text(recording.remote_number)
+        related = list(related_recordings(actor=self.actor, tenant=self.tenant,
+                                          recording=recording))
+        for other in related:
+            other.duration_text = duration_text(other.duration)
+        archive_settings = settings_for(self.tenant)
+        audio_url = reverse("recordings:audio", kwargs={"tenant_slug": self.tenant.slug,
+                                                        "recording_id": recording.pk})
+        context.update(
+            recording=recording, call=recording.call, consent_text=consent_text(recording.call),
+            explanations=licence_explanations(recording), related=related,
+            history=[(event, action_label(event.action)) for event in recording_history(
+                actor=self.actor, tenant=self.tenant, recording=recording)],
+            panels=self.rendered_panels(recording),
+            audio_url=audio_url, download_url=f"{audio_url}?download=1",
+            reason_required=archive_settings.access_reason_required,
+            player_config={"peaks": recording.peaks or [], "duration": recording.duration},
+            rendition=needs_rendition(recording),
+            may_object=(recording.call.consent != Consent.OBJECTED
+                        and may_object(self.membership, recording.extension)),
+        )
+        return context
+
+
+    def rendered_panels(self, recording) -> list[tuple[str, str]]:
+        """Other parts' panels as ``(title, html)``: each template gets the panel's context
+        plus tenant, membership, recording and call."""
+        panels = collect_panels("recording_panels", actor=self.actor, tenant=self.tenant,
+                                membership=self.membership, recording=recording)
+        base = {"tenant": self.tenant, "membership": self.membership, "recording": recording,
+                "call": recording.call}
+        return [(panel.title, render_to_string(panel.template, {**base, **panel.context},
+                                               request=self.request)) for panel in panels]
+
+
+class RecordingAudioView(TenantViewMixin, View):
+    """The audio for the menu's player (session login), as the API's ``audio/``."""
+
+    def get(self, request, tenant_slug, recording_id):
+        recording = access_recording(actor=self.actor, tenant=self.tenant,
+                                     recording_id=recording_id)
+        return audio_response(
+            request, actor=self.actor, tenant=self.tenant, recording=recording,
+            reason_required=settings_for(self.tenant).access_reason_required)
+
+
+class RecordingSettingsView(TenantViewMixin, FormView):
+    """The archive's tenant options (admins)."""
+
+    template_name = "recordings/settings.html"
+    form_class = RecordingSettingsForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = settings_for(self.tenant)
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        if not may_change_recording_settings(self.membership):
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not may_change_recording_settings(self.membership):
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        update_recording_settings(actor=self.actor, tenant=self.tenant,
+                                  changes={name: form.cleaned_data[name]
+                                           for name in form.Meta.fields})
+        messages.success(self.request, _("The settings are saved."))
+        return redirect("recordings:settings", tenant_slug=self.tenant.slug)
 
 
 class UploadView(TenantViewMixin, TemplateView):

@@ -9,7 +9,7 @@ RECORDING_LIST_FIELDS = (
     "started_at", "duration", "kind", "consent", "sha256", "size", "legal_hold",
     "policy_violation", "policy_violation_reason", "truncated", "audio_state", "container",
     "codec", "sample_rate", "channels", "mime_type", "discarded_at", "discard_reason",
-    "created_at",
+    "created_at", "agent_name",
 )
 
 
@@ -17,11 +17,17 @@ class RecordingSerializer(serializers.ModelSerializer):
     """A recording as listed (the waveform is on the detail)."""
 
     call_id = serializers.CharField(source="pbx_call_id", read_only=True)
+    agent_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Recording
         fields = RECORDING_LIST_FIELDS
         read_only_fields = fields
+
+
+    @extend_schema_field(serializers.CharField())
+    def get_agent_name(self, recording) -> str:
+        return recording.pbx_user.display_name if recording.pbx_user_id else ""
 
 
 class RecordingDetailSerializer(RecordingSerializer):

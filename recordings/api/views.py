@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -17,9 +18,17 @@ from hostedpbx.api.errors import ApiError, conflict, drf_error_dict
 from hostedpbx.api.pagination import StableCursorPagination
 from recordings import services
 from recordings.choices import AudioState, IngestSource, Kind
+from recordings.exports_csv import metadata_csv_response
+from recordings.filters import RecordingCursorPagination
 from recordings.metadata import validate_metadata
 from recordings.models import Ingest, Recording, own_extension
-from recordings.selectors import access_call_for_objection, ingest_counts
+from recordings.playback import audio_response
+from recordings.selectors import (
+    access_call_for_objection,
+    access_recording,
+    ingest_counts,
+    settings_for,
+)
 from tenancy.choices import ALL_ROLES, Role
 from tenancy.models import PbxUser
 
@@ -38,31 +47,52 @@ from .serializers import (
 UUID_REGEX = "[0-9a-fA-F-]{32,36}"
 
 
-class RecordingPagination(StableCursorPagination):
-    ordering = ("-started_at", "-id")
-
-
 class IngestPagination(StableCursorPagination):
     ordering = ("-created_at", "-id")
 
 
 class RecordingViewSet(TenantReadOnlyViewSet):
-    """Recordings (and tombstones) the caller may see, newest first, cursor-paginated."""
+    """Recordings (and tombstones) the caller may see, cursor-paginated (``sort``: newest,
+    oldest, longest, shortest). Invalid filters answer 400 ``invalid_filter``.
+
+    Visibility: admins and compliance officers the whole tenant, supervisors their own and
+    supervised extensions (or the tenant, when its settings say so), members their own."""
 
     scoped_model = Recording
     serializer_class = RecordingSerializer
     filterset_class = RecordingFilter
-    pagination_class = RecordingPagination
+    pagination_class = RecordingCursorPagination
     lookup_url_kwarg = "recording_id"
     lookup_value_regex = "[0-9]+"
+    recording_ordering = None
 
     def get_serializer_class(self):
         return RecordingDetailSerializer if self.action == "retrieve" else RecordingSerializer
 
     def optimize_queryset(self, qs):
         if self.action == "retrieve":
-            return qs.select_related("ingest")
-        return qs.defer("peaks")
+            return qs.select_related("ingest", "pbx_user")
+        return qs.defer("peaks").select_related("pbx_user")
+
+    def filter_queryset(self, queryset):
+        if self.action not in ("list", "metadata_csv"):
+            return queryset
+        filterset = RecordingFilter(self.request.query_params, queryset=queryset,
+                                    request=self.request)
+        if not filterset.is_valid():
+            raise ApiError("invalid_filter", filterset.error_detail(),
+                           errors={field: [str(m) for m in messages]
+                                   for field, messages in filterset.form.errors.items()})
+        self.recording_ordering = filterset.ordering
+        return filterset.qs
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    @action(detail=False, methods=["get"], url_path="csv")
+    def metadata_csv(self, request, *args, **kwargs):
+        """The filtered list's metadata as CSV (every match, streamed; audited)."""
+        rows = self.filter_queryset(self.get_queryset()).order_by(*self.recording_ordering)
+        return metadata_csv_response(actor=self.actor, tenant=self.tenant, rows=rows,
+                                     filters=dict(request.query_params.items()))
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -186,3 +216,30 @@ class CallObjectionView(TenantAPIView):
                 audio_state=AudioState.DISCARDED).count(),
             "recordings_on_hold": recordings.filter(discard_pending=True).count(),
         })
+
+
+class IgnoreAcceptNegotiation(DefaultContentNegotiation):
+    """Audio answers with its own type whatever ``Accept`` says (an ``<audio>`` element or a
+    client asking for ``audio/*`` must not get 406)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class RecordingAudioView(TenantAPIView):
+    """The recording's audio (GET/HEAD) with byte ranges; ``?download=1`` the original as an
+    attachment. See ``recordings.playback`` for ranges, renditions, audit and reasons."""
+
+    content_negotiation_class = IgnoreAcceptNegotiation
+
+    @extend_schema(responses={(200, "audio/*"): bytes, (206, "audio/*"): bytes},
+                   parameters=[])
+    def get(self, request, tenant_slug, recording_id):
+        recording = access_recording(actor=self.actor, tenant=self.tenant,
+                                     recording_id=recording_id)
+        return audio_response(
+            request._request, actor=self.actor, tenant=self.tenant, recording=recording,
+            reason_required=settings_for(self.tenant).access_reason_required)
+
+    def head(self, request, tenant_slug, recording_id):
+        return self.get(request, tenant_slug, recording_id)

@@ -24,8 +24,9 @@ def may_change_recording_settings(membership) -> bool:
 def _check_region(value: str) -> str:
     value = (value or "").strip().upper()
     if value not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValidationError(_("Not a country code phone numbers know (e.g. DE)."),
-                              code="invalid_region")
+        raise ValidationError(
+            _("Not a country code phone numbers know (e.g. DE)."), code="invalid_region"
+        )
     return value
 
 
@@ -48,7 +49,8 @@ def update_recording_settings(*, actor, tenant, changes: dict) -> RecordingSetti
         changes = {**changes, "phone_region": _check_region(changes["phone_region"])}
     with transaction.atomic():
         current, _created = RecordingSettings.unscoped.select_for_update().get_or_create(
-            tenant=tenant)
+            tenant=tenant
+        )
         before = {name: getattr(current, name) for name in changes}
         after = dict(changes)
         if before == after:
@@ -56,6 +58,11 @@ def update_recording_settings(*, actor, tenant, changes: dict) -> RecordingSetti
         for name, value in changes.items():
             setattr(current, name, value)
         current.save()
-        audit.record(actor=actor, tenant=tenant, action="recordings.settings_changed",
-                     obj=current, data={"before": before, "after": after})
+        audit.record(
+            actor=actor,
+            tenant=tenant,
+            action="recordings.settings_changed",
+            obj=current,
+            data={"before": before, "after": after},
+        )
     return current

@@ -107,11 +107,16 @@ class RecordingFilterSet(filters.FilterSet):
     are days of the current time zone (the tenant's, activated by the views)."""
 
     number = filters.CharFilter(
-        method="filter_number", max_length=64, label=_("Phone number"),
-        help_text=_("Any notation: 030 1234567, +49 30 1234567, 0049…; digits alone match "
-                    "part of a number"))
-    agent = filters.CharFilter(method="filter_agent", max_length=100, label=_("Agent"),
-                               help_text=_("extension or name"))
+        method="filter_number",
+        max_length=64,
+        label=_("Phone number"),
+        help_text=_(
+            "Any notation: 030 1234567, +49 30 1234567, 0049…; digits alone match part of a number"
+        ),
+    )
+    agent = filters.CharFilter(
+        method="filter_agent", max_length=100, label=_("Agent"), help_text=_("extension or name")
+    )
     extension = filters.CharFilter(field_name="extension", max_length=15, label=_("Extension"))
     direction = filters.ChoiceFilter(choices=Direction.choices, label=_("Direction"))
     kind = filters.ChoiceFilter(choices=Kind.choices, label=_("Kind"))
@@ -120,22 +125,32 @@ class RecordingFilterSet(filters.FilterSet):
     legal_hold = StrictBooleanFilter(label=_("Legal hold"))
     policy_violation = StrictBooleanFilter(label=_("Licence missing"))
     truncated = StrictBooleanFilter(label=_("Truncated"))
-    period = filters.ChoiceFilter(choices=PERIOD_CHOICES, method="filter_period",
-                                  label=_("Period"))
+    period = filters.ChoiceFilter(choices=PERIOD_CHOICES, method="filter_period", label=_("Period"))
     date_from = BoundedDateFilter(method="filter_date_from", label=_("From (date)"))
     date_to = BoundedDateFilter(method="filter_date_to", label=_("To (date)"))
-    started_after = BoundedDateTimeFilter(field_name="started_at", lookup_expr="gte",
-                                          label=_("Started at or after"))
-    started_before = BoundedDateTimeFilter(field_name="started_at", lookup_expr="lt",
-                                           label=_("Started before"))
-    min_duration = filters.NumberFilter(field_name="duration", lookup_expr="gte",
-                                        min_value=0, max_value=MAX_DURATION,
-                                        label=_("Shortest (seconds)"))
-    max_duration = filters.NumberFilter(field_name="duration", lookup_expr="lte",
-                                        min_value=0, max_value=MAX_DURATION,
-                                        label=_("Longest (seconds)"))
-    sort = filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_sort", label=_("Sort"),
-                                empty_label=None)
+    started_after = BoundedDateTimeFilter(
+        field_name="started_at", lookup_expr="gte", label=_("Started at or after")
+    )
+    started_before = BoundedDateTimeFilter(
+        field_name="started_at", lookup_expr="lt", label=_("Started before")
+    )
+    min_duration = filters.NumberFilter(
+        field_name="duration",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_DURATION,
+        label=_("Shortest (seconds)"),
+    )
+    max_duration = filters.NumberFilter(
+        field_name="duration",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=MAX_DURATION,
+        label=_("Longest (seconds)"),
+    )
+    sort = filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="filter_sort", label=_("Sort"), empty_label=None
+    )
 
     class Meta:
         model = Recording
@@ -149,14 +164,23 @@ class RecordingFilterSet(filters.FilterSet):
     def _clean_ranges(clean):
         def wrapped():
             data = clean()
-            pairs = (("date_from", "date_to", _("The end date is before the start date.")),
-                     ("min_duration", "max_duration",
-                      _("The longest duration is shorter than the shortest.")))
+            pairs = (
+                ("date_from", "date_to", _("The end date is before the start date.")),
+                (
+                    "min_duration",
+                    "max_duration",
+                    _("The longest duration is shorter than the shortest."),
+                ),
+            )
             for low, high, message in pairs:
-                if data.get(low) is not None and data.get(high) is not None \
-                        and data[high] < data[low]:
+                if (
+                    data.get(low) is not None
+                    and data.get(high) is not None
+                    and data[high] < data[low]
+                ):
                     raise ValidationError({high: ValidationError(message, code="invalid_range")})
             return data
+
         return wrapped
 
     # --- methods ------------------------------------------------------------------------
@@ -214,8 +238,10 @@ class RecordingFilterSet(filters.FilterSet):
 
     def error_detail(self) -> str:
         """One line naming every invalid filter (for the API's ``detail``)."""
-        return "; ".join(f"{field}: {' '.join(str(m) for m in messages)}"
-                         for field, messages in self.form.errors.items())
+        return "; ".join(
+            f"{field}: {' '.join(str(m) for m in messages)}"
+            for field, messages in self.form.errors.items()
+        )
 
 
 class RecordingCursorPagination(CursorPagination):

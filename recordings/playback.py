@@ -43,8 +43,13 @@ PLAY_WINDOW_SECONDS = 30 * 60
 BROWSER_UNPLAYABLE_CODECS = frozenset({"mulaw", "alaw", "gsm610"})
 RENDITION_SUFFIX = ".play.wav"
 REASON_MAX = 200
-EXTENSION_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
-                   ".opus": "audio/ogg", ".flac": "audio/flac"}
+EXTENSION_TYPES = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".flac": "audio/flac",
+}
 
 
 class RangeNotSatisfiable(Exception):
@@ -64,8 +69,12 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         raise RangeNotSatisfiable(header)
     first, dash, last = spec.partition("-")
     first, last = first.strip(), last.strip()
-    if not dash or not (first or last) or (first and not first.isdigit()) \
-            or (last and not last.isdigit()):
+    if (
+        not dash
+        or not (first or last)
+        or (first and not first.isdigit())
+        or (last and not last.isdigit())
+    ):
         raise RangeNotSatisfiable(header)
     if not first:
         suffix = int(last)
@@ -100,23 +109,36 @@ def rendition_key(recording) -> str:
 
 
 def content_type_of(recording) -> str:
-    return (recording.mime_type
-            or EXTENSION_TYPES.get(recording.file_extension.lower(), "application/octet-stream"))
+    return recording.mime_type or EXTENSION_TYPES.get(
+        recording.file_extension.lower(), "application/octet-stream"
+    )
 
 
 def original_source(recording) -> AudioSource:
-    return AudioSource(key=recording.storage_key, size=recording.size,
-                       content_type=content_type_of(recording), etag=f'"{recording.sha256}"',
-                       last_modified=recording.created_at)
+    return AudioSource(
+        key=recording.storage_key,
+        size=recording.size,
+        content_type=content_type_of(recording),
+        etag=f'"{recording.sha256}"',
+        last_modified=recording.created_at,
+    )
 
 
 def transcode_to_pcm(source: Path, target: Path, *, block_frames: int = 1 << 16) -> None:
     """Write ``source`` (anything libsndfile reads) as 16-bit PCM WAV, block by block."""
     import soundfile
 
-    with soundfile.SoundFile(str(source)) as src, soundfile.SoundFile(
-            str(target), "w", samplerate=src.samplerate, channels=src.channels,
-            format="WAV", subtype="PCM_16") as dst:
+    with (
+        soundfile.SoundFile(str(source)) as src,
+        soundfile.SoundFile(
+            str(target),
+            "w",
+            samplerate=src.samplerate,
+            channels=src.channels,
+            format="WAV",
+            subtype="PCM_16",
+        ) as dst,
+    ):
         while True:
             block = src.read(block_frames, dtype="int16", always_2d=True)
             if not len(block):
@@ -136,12 +158,18 @@ def rendition_source(recording, store=None) -> AudioSource:
             playable = Path(tmp) / "playable.wav"
             store.download_file(recording.storage_key, original)
             transcode_to_pcm(original, playable)
-            store.put_file(key, playable, content_type="audio/wav",
-                           metadata={"rendition-of": recording.sha256})
+            store.put_file(
+                key, playable, content_type="audio/wav", metadata={"rendition-of": recording.sha256}
+            )
         info = store.head(key)
-    return AudioSource(key=key, size=info.size, content_type="audio/wav",
-                       etag=f'"{recording.sha256}-pcm16"', last_modified=recording.created_at,
-                       rendition=True)
+    return AudioSource(
+        key=key,
+        size=info.size,
+        content_type="audio/wav",
+        etag=f'"{recording.sha256}-pcm16"',
+        last_modified=recording.created_at,
+        rendition=True,
+    )
 
 
 def download_filename(recording) -> str:
@@ -197,18 +225,23 @@ def _opens_play_window(actor, recording) -> bool:
 def audio_response(request, *, actor, tenant, recording, reason_required: bool):
     """The response to a GET or HEAD of the recording's audio (see the module docstring)."""
     if not recording.has_audio or not recording.storage_key:
-        return _error("audio_discarded", _("The audio of this recording no longer exists."),
-                      410)
+        return _error("audio_discarded", _("The audio of this recording no longer exists."), 410)
     reason = access_reason(request)
     if reason_required and not reason:
-        return _error("reason_required",
-                      _("Give a reason or case reference before playing or downloading."), 400)
+        return _error(
+            "reason_required",
+            _("Give a reason or case reference before playing or downloading."),
+            400,
+        )
     download = request.GET.get("download") in ("1", "true", "yes")
     original = download or request.GET.get("original") in ("1", "true", "yes")
     store = get_store()
     try:
-        source = (original_source(recording) if original or not needs_rendition(recording)
-                  else rendition_source(recording, store))
+        source = (
+            original_source(recording)
+            if original or not needs_rendition(recording)
+            else rendition_source(recording, store)
+        )
     except ObjectMissing:
         return _error("audio_missing", _("The audio cannot be found in the store."), 404)
 
@@ -217,22 +250,34 @@ def audio_response(request, *, actor, tenant, recording, reason_required: bool):
         try:
             byte_range = parse_range(request.headers.get("Range"), source.size)
         except RangeNotSatisfiable:
-            return _error("range_not_satisfiable",
-                          _("The requested range is not part of the audio."), 416,
-                          Content_Range=f"bytes */{source.size}", Accept_Ranges="bytes")
+            return _error(
+                "range_not_satisfiable",
+                _("The requested range is not part of the audio."),
+                416,
+                Content_Range=f"bytes */{source.size}",
+                Accept_Ranges="bytes",
+            )
 
     start, end = byte_range if byte_range else (0, source.size - 1)
     length = max(0, end - start + 1)
     if request.method != "HEAD":
         starts_access = start == 0
         if download and starts_access:
-            record_audio_access(actor=actor, tenant=tenant, recording=recording,
-                                action="recording.downloaded",
-                                data={"reason": reason, "file": download_filename(recording)})
+            record_audio_access(
+                actor=actor,
+                tenant=tenant,
+                recording=recording,
+                action="recording.downloaded",
+                data={"reason": reason, "file": download_filename(recording)},
+            )
         elif not download and _opens_play_window(actor, recording):
-            record_audio_access(actor=actor, tenant=tenant, recording=recording,
-                                action="recording.played",
-                                data={"reason": reason, "rendition": source.rendition})
+            record_audio_access(
+                actor=actor,
+                tenant=tenant,
+                recording=recording,
+                action="recording.played",
+                data={"reason": reason, "rendition": source.rendition},
+            )
 
     if request.method == "HEAD" or length == 0:
         response = HttpResponse(status=206 if byte_range else 200)
@@ -251,5 +296,6 @@ def audio_response(request, *, actor, tenant, recording, reason_required: bool):
     if byte_range:
         response["Content-Range"] = f"bytes {start}-{end}/{source.size}"
     response["Content-Disposition"] = content_disposition_header(
-        download, download_filename(recording))
+        download, download_filename(recording)
+    )
     return response

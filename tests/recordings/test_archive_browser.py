@@ -18,13 +18,16 @@ def current_time(page) -> float:
     return page.evaluate("document.getElementById('audio').currentTime")
 
 
-def test_find_play_seek_speed_and_download(live_server, page, admin_a, password, ingest_file,
-                                           sample_dir, monitor_201):
+def test_find_play_seek_speed_and_download(
+    live_server, page, admin_a, password, ingest_file, sample_dir, monitor_201
+):
     path = audio_samples.pcm_wav(sample_dir, seconds=40, name="long.wav")
     original_sha = hashlib.sha256(path.read_bytes()).hexdigest()
     wanted = ingest_file(path, remote_number="+49 30 1234567").recording
-    ingest_file(audio_samples.pcm_wav(sample_dir, seconds=2, name="other.wav"),
-                remote_number="+49 89 7654321")
+    ingest_file(
+        audio_samples.pcm_wav(sample_dir, seconds=2, name="other.wav"),
+        remote_number="+49 89 7654321",
+    )
 
     log_in(page, live_server, "alice", password, "/t/alpha/recordings/")
     page.fill("#id_number", "030 1234567")
@@ -61,7 +64,6 @@ def test_find_play_seek_speed_and_download(live_server, page, admin_a, password,
     with page.expect_download() as info:
         page.click("#download")
     download = info.value
-    assert download.suggested_filename.endswith(".wav") and "ext201" in \
-        download.suggested_filename
+    assert download.suggested_filename.endswith(".wav") and "ext201" in download.suggested_filename
     data = Path(download.path()).read_bytes()
     assert hashlib.sha256(data).hexdigest() == original_sha

@@ -12,11 +12,18 @@ from .test_customer_api import make_recording
 pytestmark = pytest.mark.django_db
 
 
-def test_detail_shows_consent_flags_waveform_history_and_related(web, admin_a, tenant_a,
-                                                                 tmp_path, agent_ext_a):
-    recording = stored_recording(tenant_a, tmp_path, b"RIFF" + bytes(400),
-                                 pbx_user=agent_ext_a, policy_violation=True,
-                                 policy_violation_reason="monitor_not_held", duration=75.0)
+def test_detail_shows_consent_flags_waveform_history_and_related(
+    web, admin_a, tenant_a, tmp_path, agent_ext_a
+):
+    recording = stored_recording(
+        tenant_a,
+        tmp_path,
+        b"RIFF" + bytes(400),
+        pbx_user=agent_ext_a,
+        policy_violation=True,
+        policy_violation_reason="monitor_not_held",
+        duration=75.0,
+    )
     recording.call.consent = "consented"
     recording.call.save()
     sibling = make_recording(tenant_a, "201")
@@ -29,8 +36,9 @@ def test_detail_shows_consent_flags_waveform_history_and_related(web, admin_a, t
     assert "Der Anrufer hat der Aufzeichnung zugestimmt." in html
     assert "Benötigt eine Monitor-Lizenz" in html or "Monitor" in html
     assert "Anna Agentin" in html and "1:15" in html and "+49 30 1234567" in html
-    config = json.loads(html.split('id="player-config" type="application/json">')[1]
-                        .split("</script>")[0])
+    config = json.loads(
+        html.split('id="player-config" type="application/json">')[1].split("</script>")[0]
+    )
     assert config["peaks"] == [0.1, 0.5] and config["duration"] == 75.0
     assert 'src="/static/' in html and "js/recordings-player" in html
     assert "onclick" not in html and "javascript:" not in html
@@ -40,12 +48,14 @@ def test_detail_shows_consent_flags_waveform_history_and_related(web, admin_a, t
     assert "recordings/_detail_actions.html" in [t.name for t in page.templates]
 
 
-def test_reason_form_instead_of_a_source_when_required(web, admin_a, tenant_a, tmp_path,
-                                                       agent_ext_a):
+def test_reason_form_instead_of_a_source_when_required(
+    web, admin_a, tenant_a, tmp_path, agent_ext_a
+):
     from recordings.archive_settings import update_recording_settings
 
-    update_recording_settings(actor=admin_a, tenant=tenant_a,
-                              changes={"access_reason_required": True})
+    update_recording_settings(
+        actor=admin_a, tenant=tenant_a, changes={"access_reason_required": True}
+    )
     recording = stored_recording(tenant_a, tmp_path, bytes(100))
     html = web(admin_a).get(f"/t/alpha/recordings/{recording.pk}/").content.decode()
     assert 'id="reason-form"' in html and '<audio id="audio" preload="metadata">' in html

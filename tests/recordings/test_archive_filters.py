@@ -31,15 +31,25 @@ def menu_ids(client, **params):
 
 @pytest.fixture
 def numbers(tenant_a, agent_ext_a):
-    berlin = make_recording(tenant_a, remote_number="+49301234567",
-                            remote_number_raw="030 1234567")
-    vienna = make_recording(tenant_a, remote_number="+4315123456",
-                            remote_number_raw="+43 1 5123456")
+    berlin = make_recording(tenant_a, remote_number="+49301234567", remote_number_raw="030 1234567")
+    vienna = make_recording(
+        tenant_a, remote_number="+4315123456", remote_number_raw="+43 1 5123456"
+    )
     return berlin, vienna
 
 
-@pytest.mark.parametrize("typed", ["030 1234567", "030/123 45 67", "+49 30 1234567",
-                                   "+49301234567", "0049301234567", "49301234567", "1234567"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "030 1234567",
+        "030/123 45 67",
+        "+49 30 1234567",
+        "+49301234567",
+        "0049301234567",
+        "49301234567",
+        "1234567",
+    ],
+)
 def test_number_in_any_notation_finds_the_call(typed, numbers, api, web, admin_a, tenant_a):
     berlin, _vienna = numbers
     assert api_ids(api(admin_a), tenant_a, number=typed) == {berlin.pk}
@@ -104,15 +114,25 @@ def test_sorting(api, admin_a, tenant_a, agent_ext_a):
     assert order("shortest") == [a.pk, c.pk, b.pk]
 
 
-@pytest.mark.parametrize("params", [
-    {"legal_hold": "maybe"}, {"direction": "sideways"}, {"sort": "random"},
-    {"date_from": "1900-01-01"}, {"started_after": "0001-01-01T00:00:00+01:00"},
-    {"started_before": "9999-12-31T23:59:59-05:00"}, {"date_from": "2026-02-30"},
-    {"min_duration": "-5"}, {"min_duration": "100", "max_duration": "10"},
-    {"date_from": "2026-05-02", "date_to": "2026-05-01"}, {"period": "forever"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"legal_hold": "maybe"},
+        {"direction": "sideways"},
+        {"sort": "random"},
+        {"date_from": "1900-01-01"},
+        {"started_after": "0001-01-01T00:00:00+01:00"},
+        {"started_before": "9999-12-31T23:59:59-05:00"},
+        {"date_from": "2026-02-30"},
+        {"min_duration": "-5"},
+        {"min_duration": "100", "max_duration": "10"},
+        {"date_from": "2026-05-02", "date_to": "2026-05-01"},
+        {"period": "forever"},
+    ],
+)
 def test_invalid_filters_answer_400_in_the_api_and_a_form_error_in_the_menu(
-        params, api, web, admin_a, tenant_a, agent_ext_a):
+    params, api, web, admin_a, tenant_a, agent_ext_a
+):
     make_recording(tenant_a)
     response = api(admin_a).get(list_url(tenant_a), params)
     assert response.status_code == 400
@@ -126,8 +146,9 @@ def test_invalid_filters_answer_400_in_the_api_and_a_form_error_in_the_menu(
 
 def test_paging_keeps_the_filters_in_the_url(api, web, admin_a, tenant_a, agent_ext_a):
     for minutes in range(60):
-        make_recording(tenant_a, minutes_ago=minutes, direction="outbound" if minutes % 2
-                       else "inbound")
+        make_recording(
+            tenant_a, minutes_ago=minutes, direction="outbound" if minutes % 2 else "inbound"
+        )
     client = web(admin_a)
     first = client.get("/t/alpha/recordings/", {"direction": "outbound"})
     assert len(first.context["recordings"]) == 30 and not first.context["next_link"]
@@ -143,27 +164,31 @@ def test_paging_keeps_the_filters_in_the_url(api, web, admin_a, tenant_a, agent_
     menu = client.get("/t/alpha/recordings/", {"kind": "auto"})
     assert "kind=auto" in menu.context["next_link"]
     second = client.get(menu.context["next_link"])
-    assert len(second.context["recordings"]) == 10 and "kind=auto" in second.context[
-        "previous_link"]
+    assert (
+        len(second.context["recordings"]) == 10 and "kind=auto" in second.context["previous_link"]
+    )
 
 
 @pytest.mark.parametrize("rows", [3, 30])
-def test_queries_do_not_grow_with_rows(rows, api, web, admin_a, tenant_a, agent_ext_a,
-                                       django_assert_max_num_queries):
+def test_queries_do_not_grow_with_rows(
+    rows, api, web, admin_a, tenant_a, agent_ext_a, django_assert_max_num_queries
+):
     for minutes in range(rows):
         make_recording(tenant_a, minutes_ago=minutes, pbx_user=agent_ext_a)
     client, menu = api(admin_a), web(admin_a)
     client.get(list_url(tenant_a))
     with django_assert_max_num_queries(14):
-        assert client.get(list_url(tenant_a), {"number": "030 1234567",
-                                               "agent": "Anna"}).status_code == 200
+        assert (
+            client.get(list_url(tenant_a), {"number": "030 1234567", "agent": "Anna"}).status_code
+            == 200
+        )
     with django_assert_max_num_queries(16):
         assert menu.get("/t/alpha/recordings/", {"number": "030 1234567"}).status_code == 200
 
 
-def test_csv_export_of_the_filtered_list_is_streamed_and_audited(api, web, admin_a, agent_a,
-                                                                 tenant_a, agent_ext_a,
-                                                                 supervisor_ext_a):
+def test_csv_export_of_the_filtered_list_is_streamed_and_audited(
+    api, web, admin_a, agent_a, tenant_a, agent_ext_a, supervisor_ext_a
+):
     inbound = make_recording(tenant_a, "201", pbx_user=agent_ext_a)
     make_recording(tenant_a, "201", direction="outbound")
     theirs = make_recording(tenant_a, "210")
@@ -176,8 +201,9 @@ def test_csv_export_of_the_filtered_list_is_streamed_and_audited(api, web, admin
     assert next(r for r in rows if int(r["id"]) == inbound.pk)["agent"] == "Anna Agentin"
     assert "recording.metadata_exported" in audit_actions(tenant_a)
     mine = api(agent_a).get("/api/v1/tenants/alpha/recordings/csv/")
-    ids = {int(r["id"]) for r in csv.DictReader(io.StringIO(
-        b"".join(mine.streaming_content).decode()))}
+    ids = {
+        int(r["id"]) for r in csv.DictReader(io.StringIO(b"".join(mine.streaming_content).decode()))
+    }
     assert theirs.pk not in ids and inbound.pk in ids
     bad = api(admin_a).get("/api/v1/tenants/alpha/recordings/csv/", {"legal_hold": "maybe"})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_filter"
@@ -185,10 +211,14 @@ def test_csv_export_of_the_filtered_list_is_streamed_and_audited(api, web, admin
 
 
 def test_list_shows_agent_name_mss_grouped_number_and_no_destructive_button(
-        web, admin_a, tenant_a, agent_ext_a):
+    web, admin_a, tenant_a, agent_ext_a
+):
     make_recording(tenant_a, pbx_user=agent_ext_a, duration=125.4)
-    html = web(admin_a).get(reverse("recordings:list", kwargs={"tenant_slug": "alpha"})
-                            ).content.decode()
+    html = (
+        web(admin_a)
+        .get(reverse("recordings:list", kwargs={"tenant_slug": "alpha"}))
+        .content.decode()
+    )
     assert "Anna Agentin" in html and "2:05" in html and "+49 30 1234567" in html
     assert "danger" not in html.split("<tbody>")[1]
     assert 'form="bulk-actions"' in html and 'id="bulk-actions"' in html

@@ -58,26 +58,39 @@ def test_whole_file_without_range(fetch, recording):
     assert "inline" in response["Content-Disposition"]
 
 
-@pytest.mark.parametrize("header,first,last", [
-    ("bytes=0-99", 0, 99),                       # first bytes
-    ("bytes=5000-5999", 5000, 5999),             # middle
-    (f"bytes={SIZE - 100}-{SIZE - 1}", SIZE - 100, SIZE - 1),  # last bytes
-    (f"bytes={SIZE - 10}-", SIZE - 10, SIZE - 1),  # open end
-    ("bytes=-300", SIZE - 300, SIZE - 1),        # suffix
-    (f"bytes=-{SIZE * 2}", 0, SIZE - 1),         # suffix longer than the file
-    (f"bytes=10-{SIZE * 5}", 10, SIZE - 1),      # end beyond the file is clipped
-])
+@pytest.mark.parametrize(
+    "header,first,last",
+    [
+        ("bytes=0-99", 0, 99),  # first bytes
+        ("bytes=5000-5999", 5000, 5999),  # middle
+        (f"bytes={SIZE - 100}-{SIZE - 1}", SIZE - 100, SIZE - 1),  # last bytes
+        (f"bytes={SIZE - 10}-", SIZE - 10, SIZE - 1),  # open end
+        ("bytes=-300", SIZE - 300, SIZE - 1),  # suffix
+        (f"bytes=-{SIZE * 2}", 0, SIZE - 1),  # suffix longer than the file
+        (f"bytes=10-{SIZE * 5}", 10, SIZE - 1),  # end beyond the file is clipped
+    ],
+)
 def test_ranges_answer_206_with_exactly_those_bytes(fetch, recording, header, first, last):
     response = fetch(recording, header)
     assert response.status_code == 206
     assert response["Content-Range"] == f"bytes {first}-{last}/{SIZE}"
     assert response["Content-Length"] == str(last - first + 1)
-    assert body(response) == DATA[first:last + 1]
+    assert body(response) == DATA[first : last + 1]
 
 
-@pytest.mark.parametrize("header", [f"bytes={SIZE}-", f"bytes={SIZE + 5}-{SIZE + 10}",
-                                    "bytes=50-10", "bytes=abc", "bytes=-0", "bytes=0-1,5-9",
-                                    "bytes=-", "bytes=1-x"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"bytes={SIZE}-",
+        f"bytes={SIZE + 5}-{SIZE + 10}",
+        "bytes=50-10",
+        "bytes=abc",
+        "bytes=-0",
+        "bytes=0-1,5-9",
+        "bytes=-",
+        "bytes=1-x",
+    ],
+)
 def test_invalid_ranges_answer_416(fetch, recording, header):
     response = fetch(recording, header)
     assert response.status_code == 416
@@ -124,8 +137,9 @@ def test_download_is_the_original_as_attachment_audited_each_time(fetch, recordi
 def test_reason_required_by_the_tenant(fetch, recording, tenant_a, admin_a):
     from audit.models import AuditEvent
 
-    update_recording_settings(actor=admin_a, tenant=tenant_a,
-                              changes={"access_reason_required": True})
+    update_recording_settings(
+        actor=admin_a, tenant=tenant_a, changes={"access_reason_required": True}
+    )
     refused = fetch(recording)
     assert refused.status_code == 400 and refused.json()["code"] == "reason_required"
     assert fetch(recording, query={"download": "1"}).status_code == 400
@@ -133,8 +147,12 @@ def test_reason_required_by_the_tenant(fetch, recording, tenant_a, admin_a):
     assert ok.status_code == 206
     header = fetch(recording, query={"download": "1"}, HTTP_X_ACCESS_REASON="Beschwerde 12")
     assert header.status_code == 200
-    reasons = [e.data["reason"] for e in AuditEvent.unscoped.filter(
-        tenant=tenant_a, action__in=["recording.played", "recording.downloaded"]).order_by("seq")]
+    reasons = [
+        e.data["reason"]
+        for e in AuditEvent.unscoped.filter(
+            tenant=tenant_a, action__in=["recording.played", "recording.downloaded"]
+        ).order_by("seq")
+    ]
     assert reasons == ["Case 4711", "Beschwerde 12"]
 
 
@@ -142,7 +160,8 @@ def test_discarded_audio_answers_410(fetch, recording):
     from django.utils import timezone
 
     type(recording).unscoped.filter(pk=recording.pk).update(
-        audio_state="discarded", discarded_at=timezone.now())
+        audio_state="discarded", discarded_at=timezone.now()
+    )
     response = fetch(recording)
     assert response.status_code == 410 and response.json()["code"] == "audio_discarded"
 
@@ -158,17 +177,18 @@ def test_audio_ignores_accept_headers(api, admin_a, recording):
     assert response.status_code == 206
 
 
-def test_member_cannot_play_another_extensions_recording(web, api, agent_a, tenant_a, tmp_path,
-                                                        supervisor_ext_a):
+def test_member_cannot_play_another_extensions_recording(
+    web, api, agent_a, tenant_a, tmp_path, supervisor_ext_a
+):
     theirs = stored_recording(tenant_a, tmp_path, DATA, extension="210")
     assert web(agent_a).get(menu_audio(theirs)).status_code == 404
     assert api(agent_a).get(api_audio(theirs)).status_code == 404
 
 
 @pytest.mark.parametrize("maker", ["mulaw_wav", "alaw_wav", "gsm_wav"])
-def test_formats_browsers_cannot_play_get_a_cached_pcm_rendition(maker, web, admin_a,
-                                                                 ingest_file, sample_dir,
-                                                                 monitor_201, tmp_path):
+def test_formats_browsers_cannot_play_get_a_cached_pcm_rendition(
+    maker, web, admin_a, ingest_file, sample_dir, monitor_201, tmp_path
+):
     from tests import audio_samples
 
     path = getattr(audio_samples, maker)(sample_dir)

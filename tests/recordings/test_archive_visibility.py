@@ -32,19 +32,18 @@ def test_member_sees_own_extension_only(three, agent_a, tenant_a):
     assert visible_extensions(agent_a, tenant_a) == ["201"]
 
 
-def test_supervisor_sees_own_until_supervision_or_the_tenant_option(three, supervisor_a,
-                                                                   admin_a, tenant_a):
+def test_supervisor_sees_own_until_supervision_or_the_tenant_option(
+    three, supervisor_a, admin_a, tenant_a
+):
     assert visible_extensions(supervisor_a, tenant_a) == ["210"]
-    update_recording_settings(actor=admin_a, tenant=tenant_a,
-                              changes={"supervisors_see_all": True})
+    update_recording_settings(actor=admin_a, tenant=tenant_a, changes={"supervisors_see_all": True})
     assert visible_extensions(supervisor_a, tenant_a) == ["201", "210", "299"]
-    assert audit_actions(tenant_a, "recordings.settings_changed") == [
-        "recordings.settings_changed"]
+    assert audit_actions(tenant_a, "recordings.settings_changed") == ["recordings.settings_changed"]
 
 
-def test_supervisor_sees_supervised_extensions_in_one_query(three, supervisor_a, tenant_a,
-                                                            monkeypatch,
-                                                            django_assert_num_queries):
+def test_supervisor_sees_supervised_extensions_in_one_query(
+    three, supervisor_a, tenant_a, monkeypatch, django_assert_num_queries
+):
     calls = []
 
     def grants(membership):
@@ -59,8 +58,9 @@ def test_supervisor_sees_supervised_extensions_in_one_query(three, supervisor_a,
     assert len(set(calls)) == 1
 
 
-def test_tenant_option_of_one_tenant_does_not_widen_another(tenant_a, tenant_b, admin_b,
-                                                            agent_ext_a, supervisor_ext_a):
+def test_tenant_option_of_one_tenant_does_not_widen_another(
+    tenant_a, tenant_b, admin_b, agent_ext_a, supervisor_ext_a
+):
     from tests.factories import PbxUserFactory
 
     b_ext = PbxUserFactory(tenant=tenant_b, extension="210", display_name="Bea")
@@ -71,20 +71,23 @@ def test_tenant_option_of_one_tenant_does_not_widen_another(tenant_a, tenant_b, 
     make_recording(tenant_a, "201")
     make_recording(tenant_a, "210")
     make_recording(tenant_b, "299")
-    update_recording_settings(actor=admin_b, tenant=tenant_b,
-                              changes={"supervisors_see_all": True})
+    update_recording_settings(actor=admin_b, tenant=tenant_b, changes={"supervisors_see_all": True})
     assert visible_extensions(user, tenant_a) == ["210"]
     assert visible_extensions(user, tenant_b) == ["299"]
 
 
-@pytest.mark.parametrize("persona,status", [("admin_a", 200), ("compliance_a", 200),
-                                            ("supervisor_a", 404), ("agent_a", 200)])
-def test_detail_audio_and_api_follow_visibility(request, persona, status, api, web, tenant_a,
-                                                agent_ext_a, supervisor_ext_a):
+@pytest.mark.parametrize(
+    "persona,status",
+    [("admin_a", 200), ("compliance_a", 200), ("supervisor_a", 404), ("agent_a", 200)],
+)
+def test_detail_audio_and_api_follow_visibility(
+    request, persona, status, api, web, tenant_a, agent_ext_a, supervisor_ext_a
+):
     user = request.getfixturevalue(persona)
     own_201 = make_recording(tenant_a, "201")
-    page = web(user).get(reverse("recordings:detail", kwargs={"tenant_slug": "alpha",
-                                                              "recording_id": own_201.pk}))
+    page = web(user).get(
+        reverse("recordings:detail", kwargs={"tenant_slug": "alpha", "recording_id": own_201.pk})
+    )
     assert page.status_code == status
     detail = api(user).get(tenant_api(tenant_a, "recording-detail", recording_id=own_201.pk))
     assert detail.status_code == status
@@ -108,8 +111,9 @@ def test_settings_page_is_for_admins_and_audited(web, admin_a, compliance_a, age
     assert web(agent_a).post("/t/alpha/recordings/settings/", {}).status_code == 403
     client = web(admin_a)
     assert client.get("/t/alpha/recordings/settings/").status_code == 200
-    response = client.post("/t/alpha/recordings/settings/", {
-        "access_reason_required": "on", "phone_region": "at"})
+    response = client.post(
+        "/t/alpha/recordings/settings/", {"access_reason_required": "on", "phone_region": "at"}
+    )
     assert response.status_code == 302
     from recordings.selectors import settings_for
 

@@ -126,7 +126,7 @@ def load(rows: int, tenant_count: int):
             "extension": f"(201 + {ext_index})::text",
         }
         started_at = "now() - i * interval '30 seconds'"
-        number = "'+4930' || (1000000 + (i * 7919) % 10000)::text"
+        number = "'+4930' || (1000000 + (i::bigint * 7919) % 10000)::text"
         direction = "(ARRAY['inbound','outbound','internal'])[(i / 3) % 3 + 1]"
         insert_series(cursor, "recordings_call", filler(cursor, "recordings_call", {
             **common, "id": f"{call_base} + i + 1", "call_id": f"'{BENCH_PREFIX}-' || i",
@@ -144,7 +144,7 @@ def load(rows: int, tenant_count: int):
             "pbx_call_id": f"'{BENCH_PREFIX}-' || i",
             "pbx_user_id": f"({user_ids})[{t_index} * 20 + {ext_index} + 1]",
             "direction": direction, "remote_number": number,
-            "remote_number_raw": "'030 ' || (1000000 + (i * 7919) % 10000)::text",
+            "remote_number_raw": "'030 ' || (1000000 + (i::bigint * 7919) % 10000)::text",
             "started_at": started_at, "duration": "((i * 37) % 900)::float",
             "kind": "'auto'", "consent": "(ARRAY['unknown','notified','consented','no_input'])"
                                          "[(i * 13) % 4 + 1]",

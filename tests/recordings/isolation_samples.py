@@ -1,8 +1,14 @@
-"""One call, one ingest and one recording of ``tenant`` for tests/test_isolation.py."""
+"""One call, one ingest and one recording of ``tenant`` for tests/test_isolation.py (its audio
+is put into the configured store, so that the audio endpoints answer for the owner)."""
+
+import tempfile
 
 from django.utils import timezone
 
 from recordings.models import Call, Ingest, Recording
+from recordings.storage import get_store
+
+AUDIO = b"RIFF" + bytes(40)
 
 
 def build(*, tenant, node, admin) -> dict:
@@ -21,5 +27,9 @@ def build(*, tenant, node, admin) -> dict:
                     f"{ingest.ingest_id}.wav",
     )
     Ingest.unscoped.filter(pk=ingest.pk).update(recording=recording)
+    with tempfile.NamedTemporaryFile() as audio:
+        audio.write(AUDIO)
+        audio.flush()
+        get_store().put_file(recording.storage_key, audio.name)
     return {"call_id": call.call_id, "ingest_id": str(ingest.ingest_id),
             "recording_id": recording.pk}

@@ -8,4 +8,6 @@ NAV_ITEMS = [
     NavItem(_("Upload recordings"), "recordings:upload", order=41),
     NavItem(_("Ingest status"), "recordings:ingests",
             roles=frozenset({Role.ADMIN, Role.COMPLIANCE}), order=42),
+    NavItem(_("Recording settings"), "recordings:settings", roles=frozenset({Role.ADMIN}),
+            order=43),
 ]

@@ -209,3 +209,27 @@ def test_formats_browsers_cannot_play_get_a_cached_pcm_rendition(
     downloaded = body(download)
     assert hashlib.sha256(downloaded).hexdigest() == hashlib.sha256(original).hexdigest()
     assert download["Content-Type"] == recording.mime_type
+
+
+@pytest.mark.s3
+def test_on_s3_a_range_reads_only_its_bytes(s3, web, admin_a, tenant_a, tmp_path, agent_ext_a):
+    from recordings.storage import s3_client
+
+    big = bytes(range(256)) * 4096  # 1 MiB
+    recording = stored_recording(tenant_a, tmp_path, big)
+    fetched = []
+
+    def count(parsed, **kwargs):
+        fetched.append(parsed.get("ContentLength"))
+
+    events = s3_client().meta.events
+    events.register("after-call.s3.GetObject", count)
+    try:
+        middle = len(big) // 2
+        response = web(admin_a).get(
+            menu_audio(recording), HTTP_RANGE=f"bytes={middle}-{middle + 65535}"
+        )
+        assert response.status_code == 206 and body(response) == big[middle : middle + 65536]
+    finally:
+        events.unregister("after-call.s3.GetObject", count)
+    assert fetched == [65536]

@@ -199,13 +199,15 @@ class RecordingFilterSet(filters.FilterSet):
 
     def filter_number(self, queryset, name, value):
         """A number that parses (national, E.164, ``0049…``) matches the stored E.164 exactly
-        (or the number as received); digits alone also match part of a stored number."""
+        (one index lookup: ``recordings_tenant_number``); anything else matches the number as
+        stored or as received, and digits alone also part of a stored number (a scan of the
+        tenant's rows)."""
         value = value.strip()
         digits = digits_of(value)
-        condition = Q(remote_number_raw=value)
         e164 = to_e164(value, self.region)
-        if e164:
-            condition |= Q(remote_number=e164)
+        condition = Q(remote_number__in=sorted({e164 or value, value}))
+        if not e164:
+            condition |= Q(remote_number_raw=value)
         if digits and (not e164 or value.isdigit()):
             condition |= Q(remote_number__contains=digits)
         return queryset.filter(condition)

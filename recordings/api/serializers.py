@@ -1,3 +1,4 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -32,11 +33,22 @@ class RecordingSerializer(serializers.ModelSerializer):
 
 class RecordingDetailSerializer(RecordingSerializer):
     ingest_id = serializers.UUIDField(source="ingest.ingest_id", read_only=True)
+    audio_url = serializers.SerializerMethodField()
 
     class Meta(RecordingSerializer.Meta):
         fields = (*RECORDING_LIST_FIELDS, "ingest_id", "truncation_detail", "discarded_by",
-                  "discard_pending", "storage_deleted_at", "peaks")
+                  "discard_pending", "storage_deleted_at", "peaks", "audio_url")
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_audio_url(self, recording) -> str | None:
+        """Where the audio is played (Range) or downloaded (``?download=1``); null when
+        discarded."""
+        tenant = self.context.get("tenant")
+        if tenant is None or not recording.has_audio:
+            return None
+        return reverse("recording-audio", kwargs={"tenant_slug": tenant.slug,
+                                                  "recording_id": recording.pk})
 
 
 class IngestSerializer(serializers.ModelSerializer):

@@ -233,3 +233,10 @@ def test_on_s3_a_range_reads_only_its_bytes(s3, web, admin_a, tenant_a, tmp_path
     finally:
         events.unregister("after-call.s3.GetObject", count)
     assert fetched == [65536]
+
+
+def test_api_detail_links_the_audio(api, admin_a, recording, tenant_a):
+    detail = api(admin_a).get(
+        tenant_api(tenant_a, "recording-detail", recording_id=recording.pk)
+    ).json()
+    assert detail["audio_url"] == api_audio(recording)

@@ -1,5 +1,7 @@
-"""Customer-menu pages of the recordings part: the list, the upload of softphone recordings,
-the ingest status (admins, compliance officers) and the objection action."""
+"""Customer-menu pages of the recordings part: the archive (list with the shared filter set and
+its CSV, the recording's detail page, its audio for the player, the archive's settings), the
+upload of softphone recordings, the ingest status (admins, compliance officers) and the
+objection action. See docs/archive.md."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Customer API of the recordings part (``/api/v1/tenants/<tenant_slug>/``).
 
-Visibility: admins, compliance officers and supervisors see every recording of the tenant
-(supervisors: for now the whole tenant, see docs/ingest.md); a member (agent) only those of
-their own extension. Ingests: admins and compliance officers all, others their own uploads.
+Visibility of recordings: ``RecordingQuerySet.visible_q`` (admins and compliance officers the
+tenant, supervisors their own and supervised extensions, members their own; docs/archive.md).
+Ingests: admins and compliance officers all, others their own uploads.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError

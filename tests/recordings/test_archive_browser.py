@@ -67,3 +67,24 @@ def test_find_play_seek_speed_and_download(
     assert download.suggested_filename.endswith(".wav") and "ext201" in download.suggested_filename
     data = Path(download.path()).read_bytes()
     assert hashlib.sha256(data).hexdigest() == original_sha
+
+
+def test_reason_asked_before_playing_and_kept_in_the_audit(
+    live_server, page, admin_a, password, ingest_file, wav, monitor_201, tenant_a
+):
+    from audit.models import AuditEvent
+    from recordings.archive_settings import update_recording_settings
+
+    update_recording_settings(
+        actor=admin_a, tenant=tenant_a, changes={"access_reason_required": True}
+    )
+    recording = ingest_file(wav).recording
+    log_in(page, live_server, "alice", password, f"/t/alpha/recordings/{recording.pk}/")
+    assert page.locator("#download").get_attribute("href") is None
+    page.fill("#access-reason", "Beschwerde 4711")
+    page.click("#reason-form button[type=submit]")
+    page.click("#play-toggle")
+    page.wait_for_function("document.getElementById('audio').currentTime > 0.2")
+    played = AuditEvent.unscoped.get(tenant=tenant_a, action="recording.played")
+    assert played.data["reason"] == "Beschwerde 4711"
+    assert "reason=Beschwerde" in page.locator("#download").get_attribute("href")

@@ -201,7 +201,9 @@ def test_ingests_of_others_are_hidden_from_members(api, agent_a, tenant_a, push,
 
 # --- the menu's upload ----------------------------------------------------------------------
 def upload(client, tenant, path, **fields):
-    data = {"direction": "inbound", "started_at": "2026-11-25T10:00:00+01:00", **fields}
+    # Relative to now: the licence fixtures are granted a day ago.
+    started = (timezone.localtime() - datetime.timedelta(minutes=10)).isoformat()
+    data = {"direction": "inbound", "started_at": started, **fields}
     with open(path, "rb") as fh:
         data["audio"] = fh
         return client.post(tenant_api(tenant, "recording-upload"), data, format="multipart")

@@ -10,6 +10,7 @@ deletes exports after their expiry. Creation and every download are audited.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -67,7 +68,8 @@ def clean_filters(raw) -> dict:
     from recordings.api.filters import RecordingFilter
 
     names = set(RecordingFilter.base_filters)
-    return {k: str(v) for k, v in dict(raw).items() if k in names and str(v) != ""}
+    raw = raw.dict() if hasattr(raw, "dict") else dict(raw or {})  # a QueryDict: last values
+    return {k: str(v).strip() for k, v in raw.items() if k in names and str(v).strip()}
 
 
 def selected_recordings(*, actor, tenant, ids):
@@ -264,10 +266,8 @@ def build_export(export_pk: int, tenant_id: int) -> str:
             error=f"{type(exc).__name__}"[:500])
         return ExportStatus.FAILED
     finally:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_path)
-        except FileNotFoundError:
-            pass
 
 
 def _export_one(zf, recording, store) -> dict:

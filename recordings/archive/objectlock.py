@@ -48,5 +48,10 @@ def object_legal_hold(key: str) -> str:
     store = get_store()
     if not bucket_has_object_lock(store):
         return ""
-    response = store.client.get_object_legal_hold(Bucket=store.bucket, Key=key)
-    return response.get("LegalHold", {}).get("Status", "")
+    from botocore.exceptions import ClientError
+
+    try:
+        response = store.client.get_object_legal_hold(Bucket=store.bucket, Key=key)
+    except ClientError:  # S3 answers an error for an object that never had a hold
+        return "OFF"
+    return response.get("LegalHold", {}).get("Status") or "OFF"

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from recordings.models import Call, Ingest, Recording
+from recordings.models import Call, Export, Ingest, Recording, SubjectRequest
 
 
 def build(*, tenant, node, admin) -> dict:
@@ -21,5 +21,12 @@ def build(*, tenant, node, admin) -> dict:
                     f"{ingest.ingest_id}.wav",
     )
     Ingest.unscoped.filter(pk=ingest.pk).update(recording=recording)
+    # The archive: an export and a data-subject request.
+    export = Export.unscoped.create(tenant=tenant, created_by=admin,
+                                    recording_ids=[recording.pk], total=1)
+    subject = SubjectRequest.unscoped.create(tenant=tenant, created_by=admin,
+                                             number="030 1234567", number_e164="+49301234567",
+                                             kind="erasure")
     return {"call_id": call.call_id, "ingest_id": str(ingest.ingest_id),
-            "recording_id": recording.pk}
+            "recording_id": recording.pk, "export_id": str(export.export_id),
+            "request_id": subject.pk}

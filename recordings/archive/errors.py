@@ -13,8 +13,9 @@ class ArchiveConflict(Exception):
 
 class LegalHoldActive(ArchiveConflict):
     code = "legal_hold"
-    message = _("This recording is under legal hold; it cannot be deleted until the hold is "
-                "lifted.")
+    message = _(
+        "This recording is under legal hold; it cannot be deleted until the hold is lifted."
+    )
 
 
 class AlreadyDiscarded(ArchiveConflict):
@@ -24,5 +25,7 @@ class AlreadyDiscarded(ArchiveConflict):
 
 class CountChanged(ArchiveConflict):
     code = "count_changed"
-    message = _("The number of matching recordings changed meanwhile; check the selection "
-                "and confirm again.")
+    message = _(
+        "The number of matching recordings changed meanwhile; check the selection "
+        "and confirm again."
+    )

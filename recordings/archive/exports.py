@@ -39,12 +39,38 @@ from .policy import policy_for
 log = logging.getLogger(__name__)
 MAX_FILES = 50_000
 MANIFEST_FIELDS = (
-    "file", "included", "note", "recording_id", "call_id", "started_at", "extension", "agent",
-    "direction", "remote_number", "duration_seconds", "kind", "consent", "legal_hold",
-    "size", "sha256", "sha256_as_received", "checksum_ok",
+    "file",
+    "included",
+    "note",
+    "recording_id",
+    "call_id",
+    "started_at",
+    "extension",
+    "agent",
+    "direction",
+    "remote_number",
+    "duration_seconds",
+    "kind",
+    "consent",
+    "legal_hold",
+    "size",
+    "sha256",
+    "sha256_as_received",
+    "checksum_ok",
 )
-CALL_FIELDS = ("call_id", "started_at", "ended_at", "extension", "direction", "remote_number",
-               "consent", "consent_source", "consent_set_by", "consent_set_at", "consent_note")
+CALL_FIELDS = (
+    "call_id",
+    "started_at",
+    "ended_at",
+    "extension",
+    "direction",
+    "remote_number",
+    "consent",
+    "consent_source",
+    "consent_set_by",
+    "consent_set_at",
+    "consent_note",
+)
 
 
 def export_key(export: Export) -> str:
@@ -80,8 +106,10 @@ def selected_recordings(*, actor, tenant, ids):
         raise ValidationError(_("Recording ids must be numbers."), code="invalid_ids")
     queryset = Recording.objects.for_actor(actor, tenant).filter(pk__in=wanted)
     if queryset.count() != len(wanted):
-        raise ValidationError(_("Some of the chosen recordings do not exist or are not "
-                                "visible to you."), code="unknown_recording")
+        raise ValidationError(
+            _("Some of the chosen recordings do not exist or are not visible to you."),
+            code="unknown_recording",
+        )
     return queryset
 
 
@@ -92,36 +120,62 @@ def _size_text(n: int) -> str:
     return _("%(n)s MB") % {"n": number_format(round(mib, 1))}
 
 
-def create_export(*, actor, tenant, queryset, filters: dict | None = None,
-                  reason: str = "", subject_request=None) -> Export:
+def create_export(
+    *, actor, tenant, queryset, filters: dict | None = None, reason: str = "", subject_request=None
+) -> Export:
     """Queue an export of ``queryset`` (scoped already). Raises ``ValidationError`` with code
     ``export_empty`` or ``export_too_large`` (with the sizes in the message)."""
     policy = policy_for(tenant)
-    rows = list(queryset.order_by("started_at", "pk").values_list("pk", "size", "audio_state")
-                [:MAX_FILES + 1])
+    rows = list(
+        queryset.order_by("started_at", "pk").values_list("pk", "size", "audio_state")[
+            : MAX_FILES + 1
+        ]
+    )
     if not rows:
         raise ValidationError(_("No recordings match; nothing to export."), code="export_empty")
     estimated = sum(size for _pk, size, state in rows if state == AudioState.STORED)
     if len(rows) > MAX_FILES or estimated > policy.export_max_bytes:
         raise ValidationError(
-            _("This selection is too large to export: %(files)s recordings with %(size)s of "
-              "audio; one export may hold at most %(max)s and %(max_files)s recordings. "
-              "Narrow the filter, for example to a shorter period, and export in parts.")
-            % {"files": number_format(len(rows)), "size": _size_text(estimated),
-               "max": _size_text(policy.export_max_bytes),
-               "max_files": number_format(MAX_FILES)},
-            code="export_too_large")
+            _(
+                "This selection is too large to export: %(files)s recordings with %(size)s of "
+                "audio; one export may hold at most %(max)s and %(max_files)s recordings. "
+                "Narrow the filter, for example to a shorter period, and export in parts."
+            )
+            % {
+                "files": number_format(len(rows)),
+                "size": _size_text(estimated),
+                "max": _size_text(policy.export_max_bytes),
+                "max_files": number_format(MAX_FILES),
+            },
+            code="export_too_large",
+        )
     ids = [pk for pk, _size, _state in rows]
     with transaction.atomic():
         export = Export.unscoped.create(
-            tenant=tenant, created_by=actor if getattr(actor, "pk", None) else None,
-            subject_request=subject_request, filters=filters or {}, recording_ids=ids,
-            reason=(reason or "").strip()[:500], total=len(ids), estimated_bytes=estimated)
-        audit.record(actor=actor, tenant=tenant, action="export.created", obj=export,
-                     data={"export_id": str(export.export_id), "recordings": len(ids),
-                           "recording_ids": ids[:1000], "filters": filters or {},
-                           "estimated_bytes": estimated, "reason": export.reason,
-                           "subject_request": subject_request.pk if subject_request else None})
+            tenant=tenant,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            subject_request=subject_request,
+            filters=filters or {},
+            recording_ids=ids,
+            reason=(reason or "").strip()[:500],
+            total=len(ids),
+            estimated_bytes=estimated,
+        )
+        audit.record(
+            actor=actor,
+            tenant=tenant,
+            action="export.created",
+            obj=export,
+            data={
+                "export_id": str(export.export_id),
+                "recordings": len(ids),
+                "recording_ids": ids[:1000],
+                "filters": filters or {},
+                "estimated_bytes": estimated,
+                "reason": export.reason,
+                "subject_request": subject_request.pk if subject_request else None,
+            },
+        )
         transaction.on_commit(partial(enqueue_build, export.pk, tenant.pk))
     return export
 
@@ -132,8 +186,7 @@ def enqueue_build(export_pk, tenant_id):
     try:
         build_export.delay(export_pk, tenant_id)
     except Exception:
-        log.warning("could not enqueue export %s; the periodic task will", export_pk,
-                    exc_info=True)
+        log.warning("could not enqueue export %s; the periodic task will", export_pk, exc_info=True)
 
 
 def _safe(text: str) -> str:
@@ -166,15 +219,22 @@ def _copy_into(zf: zipfile.ZipFile, name: str, recording: Recording, store) -> s
 
 def _manifest_row(recording, *, file="", included=False, note="", sha256=""):
     return {
-        "file": file, "included": "yes" if included else "no", "note": note,
-        "recording_id": recording.pk, "call_id": recording.pbx_call_id,
+        "file": file,
+        "included": "yes" if included else "no",
+        "note": note,
+        "recording_id": recording.pk,
+        "call_id": recording.pbx_call_id,
         "started_at": recording.started_at.astimezone(UTC).isoformat(),
         "extension": recording.extension,
         "agent": recording.pbx_user.display_name if recording.pbx_user_id else "",
-        "direction": recording.direction, "remote_number": recording.remote_number,
-        "duration_seconds": f"{recording.duration:.1f}", "kind": recording.kind,
-        "consent": recording.consent, "legal_hold": "yes" if recording.legal_hold else "no",
-        "size": recording.size if included else "", "sha256": sha256,
+        "direction": recording.direction,
+        "remote_number": recording.remote_number,
+        "duration_seconds": f"{recording.duration:.1f}",
+        "kind": recording.kind,
+        "consent": recording.consent,
+        "legal_hold": "yes" if recording.legal_hold else "no",
+        "size": recording.size if included else "",
+        "sha256": sha256,
         "sha256_as_received": recording.sha256,
         "checksum_ok": ("yes" if sha256 == recording.sha256 else "no") if included else "",
     }
@@ -190,18 +250,23 @@ def _csv_bytes(fields, rows) -> bytes:
 
 def _calls_rows(export: Export):
     request = export.subject_request
-    call_ids = set(Recording.unscoped.filter(pk__in=export.recording_ids)
-                   .values_list("call_id", flat=True))
+    call_ids = set(
+        Recording.unscoped.filter(pk__in=export.recording_ids).values_list("call_id", flat=True)
+    )
     calls = Call.unscoped.filter(tenant_id=export.tenant_id, pk__in=call_ids)
     if request is not None:
-        calls = calls | Call.unscoped.filter(tenant_id=export.tenant_id,
-                                             remote_number=request.number_e164)
+        calls = calls | Call.unscoped.filter(
+            tenant_id=export.tenant_id, remote_number=request.number_e164
+        )
     for call in calls.distinct().order_by("started_at", "pk"):
         row = {}
         for name in CALL_FIELDS:
             value = getattr(call, name)
-            row[name] = value.astimezone(UTC).isoformat() if hasattr(value, "astimezone") \
+            row[name] = (
+                value.astimezone(UTC).isoformat()
+                if hasattr(value, "astimezone")
                 else ("" if value is None else value)
+            )
         yield row
 
 
@@ -209,9 +274,9 @@ def build_export(export_pk: int, tenant_id: int) -> str:
     """The worker's job: claim the export, write the ZIP, store it. Safe to repeat (a claim
     is a conditional UPDATE; a finished export is left alone). Returns the status."""
     now = timezone.now()
-    claimed = Export.unscoped.filter(pk=export_pk, tenant_id=tenant_id,
-                                     status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, started_at=now, done=0)
+    claimed = Export.unscoped.filter(
+        pk=export_pk, tenant_id=tenant_id, status=ExportStatus.QUEUED
+    ).update(status=ExportStatus.RUNNING, started_at=now, done=0)
     export = Export.unscoped.select_related("tenant", "subject_request").get(pk=export_pk)
     if not claimed:
         return export.status
@@ -220,14 +285,17 @@ def build_export(export_pk: int, tenant_id: int) -> str:
     try:
         manifest = []
         with os.fdopen(fd, "w+b") as tmp:
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED,
-                                 allowZip64=True) as zf:
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
                 done = 0
                 ids = export.recording_ids
                 for start in range(0, len(ids), 200):
-                    chunk = ids[start:start + 200]
-                    rows = {r.pk: r for r in Recording.unscoped.select_related("pbx_user")
-                            .defer("peaks").filter(tenant_id=tenant_id, pk__in=chunk)}
+                    chunk = ids[start : start + 200]
+                    rows = {
+                        r.pk: r
+                        for r in Recording.unscoped.select_related("pbx_user")
+                        .defer("peaks")
+                        .filter(tenant_id=tenant_id, pk__in=chunk)
+                    }
                     for pk in chunk:
                         recording = rows.get(pk)
                         if recording is not None:
@@ -244,26 +312,40 @@ def build_export(export_pk: int, tenant_id: int) -> str:
             while block := tmp.read(1024 * 1024):
                 digest.update(block)
         key = export_key(export)
-        store.put_file(key, tmp_path, content_type="application/zip",
-                       metadata={"sha256": digest.hexdigest()})
+        store.put_file(
+            key, tmp_path, content_type="application/zip", metadata={"sha256": digest.hexdigest()}
+        )
         policy = policy_for(export.tenant)
         with transaction.atomic():
             Export.unscoped.filter(pk=export_pk).update(
-                status=ExportStatus.READY, size=size, sha256=digest.hexdigest(),
-                storage_key=key, finished_at=timezone.now(),
-                expires_at=timezone.now() + timedelta(days=policy.export_expiry_days))
-            audit.record(actor=None, tenant=tenant_id, action="export.built", obj=export,
-                         data={"export_id": str(export.export_id), "size": size,
-                               "sha256": digest.hexdigest(),
-                               "included": sum(1 for r in manifest if r["included"] == "yes"),
-                               "not_included": sum(1 for r in manifest
-                                                   if r["included"] == "no")})
+                status=ExportStatus.READY,
+                size=size,
+                sha256=digest.hexdigest(),
+                storage_key=key,
+                finished_at=timezone.now(),
+                expires_at=timezone.now() + timedelta(days=policy.export_expiry_days),
+            )
+            audit.record(
+                actor=None,
+                tenant=tenant_id,
+                action="export.built",
+                obj=export,
+                data={
+                    "export_id": str(export.export_id),
+                    "size": size,
+                    "sha256": digest.hexdigest(),
+                    "included": sum(1 for r in manifest if r["included"] == "yes"),
+                    "not_included": sum(1 for r in manifest if r["included"] == "no"),
+                },
+            )
         return ExportStatus.READY
     except Exception as exc:
         log.exception("export %s failed", export_pk)
         Export.unscoped.filter(pk=export_pk).update(
-            status=ExportStatus.FAILED, finished_at=timezone.now(),
-            error=f"{type(exc).__name__}"[:500])
+            status=ExportStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}"[:500],
+        )
         return ExportStatus.FAILED
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -273,14 +355,14 @@ def build_export(export_pk: int, tenant_id: int) -> str:
 def _export_one(zf, recording, store) -> dict:
     if recording.audio_state != AudioState.STORED or not recording.storage_key:
         reason = recording.get_discard_reason_display() or _("audio deleted")
-        return _manifest_row(recording, note=_("not included: no audio (%(reason)s)")
-                             % {"reason": reason})
+        return _manifest_row(
+            recording, note=_("not included: no audio (%(reason)s)") % {"reason": reason}
+        )
     name = member_name(recording)
     try:
         sha256 = _copy_into(zf, name, recording, store)
     except ObjectMissing:
-        return _manifest_row(recording, note=_("not included: the audio is missing in the "
-                                                "storage"))
+        return _manifest_row(recording, note=_("not included: the audio is missing in the storage"))
     return _manifest_row(recording, file=name, included=True, sha256=sha256)
 
 
@@ -288,13 +370,21 @@ def open_export(*, actor, tenant, export: Export, reason: str = ""):
     """The ZIP's bytes as a stream (``RangeBody``), auditing the download in the same step.
     Raises ``ValidationError`` ``export_not_ready`` unless the export is ready."""
     if export.status != ExportStatus.READY or not export.storage_key:
-        raise ValidationError(_("This export is not ready for download."),
-                              code="export_not_ready")
+        raise ValidationError(_("This export is not ready for download."), code="export_not_ready")
     body = get_store().get_range(export.storage_key)
     with transaction.atomic():
-        audit.record(actor=actor, tenant=tenant, action="export.downloaded", obj=export,
-                     data={"export_id": str(export.export_id), "size": export.size,
-                           "sha256": export.sha256, "reason": (reason or "").strip()[:500]})
+        audit.record(
+            actor=actor,
+            tenant=tenant,
+            action="export.downloaded",
+            obj=export,
+            data={
+                "export_id": str(export.export_id),
+                "size": export.size,
+                "sha256": export.sha256,
+                "reason": (reason or "").strip()[:500],
+            },
+        )
     return body
 
 
@@ -317,11 +407,16 @@ def expire_exports(now=None) -> int:
             continue
         with transaction.atomic():
             changed = Export.unscoped.filter(pk=export.pk, status=ExportStatus.READY).update(
-                status=ExportStatus.EXPIRED)
+                status=ExportStatus.EXPIRED
+            )
             if changed:
-                audit.record(actor=None, tenant=export.tenant_id, action="export.expired",
-                             obj=export, data={"export_id": str(export.export_id),
-                                               "storage_key": export.storage_key})
+                audit.record(
+                    actor=None,
+                    tenant=export.tenant_id,
+                    action="export.expired",
+                    obj=export,
+                    data={"export_id": str(export.export_id), "storage_key": export.storage_key},
+                )
                 expired += 1
     stale = now - timedelta(minutes=10)
     for export in Export.unscoped.filter(status=ExportStatus.QUEUED, created_at__lt=stale):
@@ -330,5 +425,9 @@ def expire_exports(now=None) -> int:
 
 
 def storage_used(tenant) -> int:
-    return Recording.unscoped.filter(tenant_id=tenant.pk, audio_state=AudioState.STORED) \
-        .aggregate(total=Sum("size"))["total"] or 0
+    return (
+        Recording.unscoped.filter(tenant_id=tenant.pk, audio_state=AudioState.STORED).aggregate(
+            total=Sum("size")
+        )["total"]
+        or 0
+    )

@@ -10,13 +10,17 @@ class ArchivePolicyForm(forms.ModelForm):
     class Meta:
         model = ArchivePolicy
         fields = POLICY_FIELDS
-        widgets = {name: forms.NumberInput(attrs={"min": 0}) for name in POLICY_FIELDS
-                   if name != "agents_may_object"}
+        widgets = {
+            name: forms.NumberInput(attrs={"min": 0})
+            for name in POLICY_FIELDS
+            if name != "agents_may_object"
+        }
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class LegalHoldForm(forms.Form):

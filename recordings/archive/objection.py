@@ -27,8 +27,14 @@ def record_objection(*, actor, membership, call, reason: str):
     audit event ``call.consent_changed``."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ValidationError(
-            _("Give a reason for the objection (for example how the caller objected)."),
-            code="reason_required")})
-    return recording_services.object_to_call(actor=actor, membership=membership, call=call,
-                                             note=reason[:500])
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Give a reason for the objection (for example how the caller objected)."),
+                    code="reason_required",
+                )
+            }
+        )
+    return recording_services.object_to_call(
+        actor=actor, membership=membership, call=call, note=reason[:500]
+    )

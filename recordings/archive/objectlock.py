@@ -38,8 +38,9 @@ def set_object_legal_hold(key: str, on: bool) -> bool:
     store = get_store()
     if not bucket_has_object_lock(store):
         return False
-    store.client.put_object_legal_hold(Bucket=store.bucket, Key=key,
-                                       LegalHold={"Status": "ON" if on else "OFF"})
+    store.client.put_object_legal_hold(
+        Bucket=store.bucket, Key=key, LegalHold={"Status": "ON" if on else "OFF"}
+    )
     return True
 
 

@@ -12,11 +12,20 @@ import audit
 from recordings.choices import Kind
 from recordings.models import ArchivePolicy
 
-POLICY_FIELDS = ("retention_days", "retention_auto_days", "retention_on_demand_days",
-                 "retention_client_days", "agents_may_object", "export_expiry_days",
-                 "export_max_bytes")
-KIND_FIELD = {Kind.AUTO: "retention_auto_days", Kind.ON_DEMAND: "retention_on_demand_days",
-              Kind.CLIENT: "retention_client_days"}
+POLICY_FIELDS = (
+    "retention_days",
+    "retention_auto_days",
+    "retention_on_demand_days",
+    "retention_client_days",
+    "agents_may_object",
+    "export_expiry_days",
+    "export_max_bytes",
+)
+KIND_FIELD = {
+    Kind.AUTO: "retention_auto_days",
+    Kind.ON_DEMAND: "retention_on_demand_days",
+    Kind.CLIENT: "retention_client_days",
+}
 
 
 def policy_for(tenant) -> ArchivePolicy:
@@ -62,9 +71,15 @@ def update_policy(*, actor, tenant, **changes) -> ArchivePolicy:
         changed = [name for name in POLICY_FIELDS if before[name] != after[name]]
         if changed:
             policy.save()
-            audit.record(actor=actor, tenant=tenant, action="recordings.settings_changed",
-                         obj=policy,
-                         data={"section": "archive",
-                               "before": {k: before[k] for k in changed},
-                               "after": {k: after[k] for k in changed}})
+            audit.record(
+                actor=actor,
+                tenant=tenant,
+                action="recordings.settings_changed",
+                obj=policy,
+                data={
+                    "section": "archive",
+                    "before": {k: before[k] for k in changed},
+                    "after": {k: after[k] for k in changed},
+                },
+            )
     return policy

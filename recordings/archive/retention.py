@@ -33,8 +33,13 @@ def due_for_purge(*, tenant_id, policy, now):
     past = Q()
     for kind, cutoff in cutoffs.items():
         past |= Q(kind=kind, started_at__lt=cutoff)
-    return Recording.unscoped.filter(past, tenant_id=tenant_id, audio_state=AudioState.STORED,
-                                     legal_hold=False, discard_pending=False)
+    return Recording.unscoped.filter(
+        past,
+        tenant_id=tenant_id,
+        audio_state=AudioState.STORED,
+        legal_hold=False,
+        discard_pending=False,
+    )
 
 
 def purge_tenant(*, tenant_id, now=None, batch: int = PURGE_BATCH) -> int:
@@ -46,24 +51,35 @@ def purge_tenant(*, tenant_id, now=None, batch: int = PURGE_BATCH) -> int:
         return 0
     purged = 0
     while True:
-        ids = list(due_for_purge(tenant_id=tenant_id, policy=policy, now=now)
-                   .order_by("started_at", "pk").values_list("pk", flat=True)[:batch])
+        ids = list(
+            due_for_purge(tenant_id=tenant_id, policy=policy, now=now)
+            .order_by("started_at", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
         if not ids:
             break
         with transaction.atomic():
             rows = Recording.unscoped.select_for_update().filter(
-                pk__in=ids, audio_state=AudioState.STORED, legal_hold=False,
-                discard_pending=False)
+                pk__in=ids, audio_state=AudioState.STORED, legal_hold=False, discard_pending=False
+            )
             done = []
             for recording in rows:
                 recording_services.discard_recording(
-                    actor=None, recording=recording, by=_("retention"), at=now,
-                    reason=DiscardReason.RETENTION)
+                    actor=None,
+                    recording=recording,
+                    by=_("retention"),
+                    at=now,
+                    reason=DiscardReason.RETENTION,
+                )
                 done.append(recording.pk)
             if done:
-                audit.record(actor=None, tenant=tenant_id, action="recording.retention_purged",
-                             object_type="recordings.recording",
-                             data={"recording_ids": done, "count": len(done)})
+                audit.record(
+                    actor=None,
+                    tenant=tenant_id,
+                    action="recording.retention_purged",
+                    object_type="recordings.recording",
+                    data={"recording_ids": done, "count": len(done)},
+                )
         purged += len(done)
         if len(ids) < batch or not done:
             break
@@ -74,8 +90,11 @@ def purge_all(now=None) -> dict[int, int]:
     """The daily task: every tenant with a retention period."""
     out = {}
     policies = ArchivePolicy.unscoped.exclude(
-        retention_days__isnull=True, retention_auto_days__isnull=True,
-        retention_on_demand_days__isnull=True, retention_client_days__isnull=True)
+        retention_days__isnull=True,
+        retention_auto_days__isnull=True,
+        retention_on_demand_days__isnull=True,
+        retention_client_days__isnull=True,
+    )
     for tenant_id in policies.values_list("tenant_id", flat=True):
         try:
             out[tenant_id] = purge_tenant(tenant_id=tenant_id, now=now)
@@ -90,18 +109,35 @@ def delete_recording(*, actor, recording: Recording, reason: str) -> Recording:
     audio is gone already."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ValidationError(
-            _("Give a reason for the deletion."), code="reason_required")})
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Give a reason for the deletion."), code="reason_required"
+                )
+            }
+        )
     with transaction.atomic():
         locked = Recording.unscoped.select_for_update().get(pk=recording.pk)
         if locked.legal_hold or locked.discard_pending:
             raise LegalHoldActive()
         if locked.audio_state != AudioState.STORED:
             raise AlreadyDiscarded()
-        audit.record(actor=actor, tenant=locked.tenant_id, action="recording.deleted",
-                     obj=locked, data={"recording_id": locked.pk, "reason": reason[:500],
-                                       "sha256": locked.sha256, "size": locked.size})
+        audit.record(
+            actor=actor,
+            tenant=locked.tenant_id,
+            action="recording.deleted",
+            obj=locked,
+            data={
+                "recording_id": locked.pk,
+                "reason": reason[:500],
+                "sha256": locked.sha256,
+                "size": locked.size,
+            },
+        )
         recording_services.discard_recording(
-            actor=actor, recording=locked, by=actor.get_username() if actor else "",
-            reason=DiscardReason.DELETED)
+            actor=actor,
+            recording=locked,
+            by=actor.get_username() if actor else "",
+            reason=DiscardReason.DELETED,
+        )
     return locked

@@ -40,8 +40,9 @@ def normalise_subject_number(raw: str, tenant) -> str:
         e164 = to_e164(candidate, tenant_region(tenant))
         if e164:
             return e164
-    raise ValidationError({"number": ValidationError(
-        _("This is not a valid phone number."), code="invalid_number")})
+    raise ValidationError(
+        {"number": ValidationError(_("This is not a valid phone number."), code="invalid_number")}
+    )
 
 
 def matching_calls(*, tenant_id, e164: str, raw: str = ""):
@@ -69,43 +70,67 @@ def summary(*, tenant_id, e164: str, raw: str = "") -> dict:
     }
 
 
-def create_subject_request(*, actor, tenant, number: str, kind: str,
-                           reason: str = "") -> SubjectRequest:
+def create_subject_request(
+    *, actor, tenant, number: str, kind: str, reason: str = ""
+) -> SubjectRequest:
     """Record the request and what the number finds now (audited
     ``subject_request.created``)."""
     if kind not in SubjectRequest.Kind.values:
-        raise ValidationError({"kind": ValidationError(_("Choose access or erasure."),
-                                                       code="invalid_kind")})
+        raise ValidationError(
+            {"kind": ValidationError(_("Choose access or erasure."), code="invalid_kind")}
+        )
     e164 = normalise_subject_number(number, tenant)
     with transaction.atomic():
         found = summary(tenant_id=tenant.pk, e164=e164, raw=number.strip())
         request = SubjectRequest.unscoped.create(
-            tenant=tenant, number=number.strip()[:64], number_e164=e164, kind=kind,
-            reason=(reason or "").strip()[:500], found=found,
-            created_by=actor if getattr(actor, "pk", None) else None)
-        audit.record(actor=actor, tenant=tenant, action="subject_request.created", obj=request,
-                     data={"request_id": request.pk, "kind": kind, "number": e164,
-                           "found": found, "reason": request.reason})
+            tenant=tenant,
+            number=number.strip()[:64],
+            number_e164=e164,
+            kind=kind,
+            reason=(reason or "").strip()[:500],
+            found=found,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        audit.record(
+            actor=actor,
+            tenant=tenant,
+            action="subject_request.created",
+            obj=request,
+            data={
+                "request_id": request.pk,
+                "kind": kind,
+                "number": e164,
+                "found": found,
+                "reason": request.reason,
+            },
+        )
     return request
 
 
 def export_subject_data(*, actor, tenant, request: SubjectRequest):
     """A ZIP of everything found (recordings with a manifest, calls and consent records)."""
-    recordings = matching_recordings(tenant_id=tenant.pk, e164=request.number_e164,
-                                     raw=request.number)
+    recordings = matching_recordings(
+        tenant_id=tenant.pk, e164=request.number_e164, raw=request.number
+    )
     if not recordings.exists():
         # Calls without recordings still go out (calls.csv) with an empty manifest.
         recordings = Recording.unscoped.none()
     try:
-        return create_export(actor=actor, tenant=tenant, queryset=recordings,
-                             filters={"number": request.number_e164},
-                             reason=_("data-subject request %(id)s") % {"id": request.pk},
-                             subject_request=request)
+        return create_export(
+            actor=actor,
+            tenant=tenant,
+            queryset=recordings,
+            filters={"number": request.number_e164},
+            reason=_("data-subject request %(id)s") % {"id": request.pk},
+            subject_request=request,
+        )
     except ValidationError as exc:
         if getattr(exc, "code", "") != "export_empty":
             raise
-        raise ValidationError(_("No recordings were found for this number; the calls are "
-                                "listed on the page."), code="export_empty")
+        raise ValidationError(
+            _("No recordings were found for this number; the calls are listed on the page."),
+            code="export_empty",
+        )
 
 
 def erase_subject_data(*, actor, tenant, request: SubjectRequest) -> dict:
@@ -117,9 +142,11 @@ def erase_subject_data(*, actor, tenant, request: SubjectRequest) -> dict:
     now = timezone.now()
     with transaction.atomic():
         locked = SubjectRequest.unscoped.select_for_update().get(pk=request.pk)
-        recordings = list(Recording.unscoped.select_for_update().filter(
-            pk__in=matching_recordings(tenant_id=tenant.pk, e164=e164, raw=raw)
-            .values("pk")))
+        recordings = list(
+            Recording.unscoped.select_for_update().filter(
+                pk__in=matching_recordings(tenant_id=tenant.pk, e164=e164, raw=raw).values("pk")
+            )
+        )
         held = [r for r in recordings if r.legal_hold or r.discard_pending]
         held_calls = {r.call_id for r in held}
         erased = []
@@ -127,10 +154,12 @@ def erase_subject_data(*, actor, tenant, request: SubjectRequest) -> dict:
             if recording in held:
                 continue
             if recording.audio_state == AudioState.STORED:
-                recording_services.discard_recording(actor=actor, recording=recording, by=who,
-                                                     at=now, reason=DiscardReason.ERASURE)
-            Recording.unscoped.filter(pk=recording.pk).update(remote_number="",
-                                                              remote_number_raw="")
+                recording_services.discard_recording(
+                    actor=actor, recording=recording, by=who, at=now, reason=DiscardReason.ERASURE
+                )
+            Recording.unscoped.filter(pk=recording.pk).update(
+                remote_number="", remote_number_raw=""
+            )
             erased.append(recording.pk)
         for ingest in Ingest.unscoped.filter(recording_id__in=erased):
             metadata = dict(ingest.metadata or {})
@@ -141,13 +170,22 @@ def erase_subject_data(*, actor, tenant, request: SubjectRequest) -> dict:
         calls = matching_calls(tenant_id=tenant.pk, e164=e164, raw=raw)
         kept_calls = list(calls.filter(pk__in=held_calls).values_list("call_id", flat=True))
         erased_calls = calls.exclude(pk__in=held_calls).update(
-            remote_number="", remote_number_raw="", consent_note="", updated_at=now)
-        report = {"recordings_erased": len(erased),
-                  "recordings_on_hold": [r.pk for r in held],
-                  "calls_erased": erased_calls, "calls_kept": kept_calls}
+            remote_number="", remote_number_raw="", consent_note="", updated_at=now
+        )
+        report = {
+            "recordings_erased": len(erased),
+            "recordings_on_hold": [r.pk for r in held],
+            "calls_erased": erased_calls,
+            "calls_kept": kept_calls,
+        }
         locked.erased_at = now
         locked.erasure_report = report
         locked.save(update_fields=["erased_at", "erasure_report"])
-        audit.record(actor=actor, tenant=tenant, action="subject_request.erased", obj=locked,
-                     data={"request_id": locked.pk, "number": e164, **report})
+        audit.record(
+            actor=actor,
+            tenant=tenant,
+            action="subject_request.erased",
+            obj=locked,
+            data={"request_id": locked.pk, "number": e164, **report},
+        )
     return report

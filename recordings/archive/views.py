@@ -33,8 +33,9 @@ def _errors(exc: ValidationError) -> str:
 
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -45,9 +46,9 @@ class ArchiveViewMixin(TenantViewMixin):
 
     def recording(self, recording_id) -> Recording:
         return get_object_or_404(
-            Recording.objects.for_actor(self.actor, self.tenant).select_related("call",
-                                                                                 "pbx_user"),
-            pk=recording_id)
+            Recording.objects.for_actor(self.actor, self.tenant).select_related("call", "pbx_user"),
+            pk=recording_id,
+        )
 
     def list_url(self, query: str = "") -> str:
         return self.url("list") + (f"?{query}" if query else "")
@@ -57,12 +58,18 @@ class ArchiveViewMixin(TenantViewMixin):
 def export_row(export: Export) -> dict:
     """What the progress bar shows (also the JSON the page polls)."""
     return {
-        "export_id": str(export.export_id), "status": export.status,
-        "status_label": export.get_status_display(), "done": export.done,
-        "total": export.total, "percent": export.percent,
+        "export_id": str(export.export_id),
+        "status": export.status,
+        "status_label": export.get_status_display(),
+        "done": export.done,
+        "total": export.total,
+        "percent": export.percent,
         "size": formats.number_format(export.size or 0, force_grouping=True),
-        "expires_at": formats.date_format(timezone.localtime(export.expires_at),
-                                          "SHORT_DATETIME_FORMAT") if export.expires_at else "",
+        "expires_at": formats.date_format(
+            timezone.localtime(export.expires_at), "SHORT_DATETIME_FORMAT"
+        )
+        if export.expires_at
+        else "",
         "ready": export.status == "ready",
     }
 
@@ -76,7 +83,8 @@ class ExportListView(ArchiveViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["exports"] = Export.objects.for_actor(self.actor, self.tenant).select_related(
-            "created_by")[:100]
+            "created_by"
+        )[:100]
         return context
 
     def post(self, request, tenant_slug):
@@ -91,15 +99,22 @@ class ExportListView(ArchiveViewMixin, TemplateView):
                 if not ids:
                     messages.error(request, _("Tick the recordings to export first."))
                     return redirect(back)
-                queryset = exports.selected_recordings(actor=self.actor, tenant=self.tenant,
-                                                       ids=ids)
+                queryset = exports.selected_recordings(
+                    actor=self.actor, tenant=self.tenant, ids=ids
+                )
                 filters = {"ids": [int(i) for i in ids][:1000]}
             else:
                 filters = exports.clean_filters(QueryDict(filter_query))
-                queryset = exports.filtered_recordings(actor=self.actor, tenant=self.tenant,
-                                                       filters=filters)
-            export = exports.create_export(actor=self.actor, tenant=self.tenant,
-                                           queryset=queryset, filters=filters, reason=reason)
+                queryset = exports.filtered_recordings(
+                    actor=self.actor, tenant=self.tenant, filters=filters
+                )
+            export = exports.create_export(
+                actor=self.actor,
+                tenant=self.tenant,
+                queryset=queryset,
+                filters=filters,
+                reason=reason,
+            )
         except ValidationError as exc:
             messages.error(request, _errors(exc))
             return redirect(back)
@@ -109,8 +124,9 @@ class ExportListView(ArchiveViewMixin, TemplateView):
 
 class ExportMixin(ArchiveViewMixin):
     def export(self, export_id) -> Export:
-        return get_object_or_404(Export.objects.for_actor(self.actor, self.tenant),
-                                 export_id=export_id)
+        return get_object_or_404(
+            Export.objects.for_actor(self.actor, self.tenant), export_id=export_id
+        )
 
 
 class ExportDetailView(ExportMixin, TemplateView):
@@ -119,9 +135,12 @@ class ExportDetailView(ExportMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         export = self.export(kwargs["export_id"])
-        context.update(export=export, row=export_row(export),
-                       status_url=self.url("export-status", export_id=export.export_id),
-                       download_url=self.url("export-download", export_id=export.export_id))
+        context.update(
+            export=export,
+            row=export_row(export),
+            status_url=self.url("export-status", export_id=export.export_id),
+            download_url=self.url("export-download", export_id=export.export_id),
+        )
         return context
 
 
@@ -136,15 +155,18 @@ class ExportDownloadView(ExportMixin, View):
     def get(self, request, tenant_slug, export_id):
         export = self.export(export_id)
         try:
-            body = exports.open_export(actor=self.actor, tenant=self.tenant, export=export,
-                                       reason=request.GET.get("reason", ""))
+            body = exports.open_export(
+                actor=self.actor,
+                tenant=self.tenant,
+                export=export,
+                reason=request.GET.get("reason", ""),
+            )
         except ValidationError as exc:
             messages.error(request, _errors(exc))
             return redirect(self.url("export-detail", export_id=export.export_id))
         response = StreamingHttpResponse(body.chunks, content_type="application/zip")
         response["Content-Length"] = str(body.length)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{exports.download_name(export)}"')
+        response["Content-Disposition"] = f'attachment; filename="{exports.download_name(export)}"'
         return response
 
 
@@ -158,26 +180,35 @@ class LegalHoldView(ArchiveViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         recording = self.recording(kwargs["recording_id"])
-        context.update(recording=recording, form=kwargs.get("form") or LegalHoldForm(),
-                       active=holds.active_hold(recording),
-                       history=LegalHold.unscoped.filter(recording=recording)
-                       .select_related("set_by", "lifted_by"))
+        context.update(
+            recording=recording,
+            form=kwargs.get("form") or LegalHoldForm(),
+            active=holds.active_hold(recording),
+            history=LegalHold.unscoped.filter(recording=recording).select_related(
+                "set_by", "lifted_by"
+            ),
+        )
         return context
 
     def post(self, request, tenant_slug, recording_id):
         recording = self.recording(recording_id)
         if request.POST.get("action") == "lift":
-            holds.lift_legal_hold(actor=self.actor, recording=recording,
-                                  reason=request.POST.get("reason", ""))
+            holds.lift_legal_hold(
+                actor=self.actor, recording=recording, reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("The legal hold is lifted."))
             return redirect(self.url("legal-hold", recording_id=recording.pk))
         form = LegalHoldForm(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(recording_id=recording_id,
-                                                                 form=form))
-        holds.set_legal_hold(actor=self.actor, recording=recording,
-                             case_reference=form.cleaned_data["case_reference"],
-                             note=form.cleaned_data["note"])
+            return self.render_to_response(
+                self.get_context_data(recording_id=recording_id, form=form)
+            )
+        holds.set_legal_hold(
+            actor=self.actor,
+            recording=recording,
+            case_reference=form.cleaned_data["case_reference"],
+            note=form.cleaned_data["note"],
+        )
         messages.success(request, _("The recording is under legal hold."))
         return redirect(self.url("legal-hold", recording_id=recording.pk))
 
@@ -194,8 +225,9 @@ class BulkLegalHoldView(ArchiveViewMixin, TemplateView):
         filters = exports.clean_filters(QueryDict(query))
         if not filters:
             return filters, None
-        return filters, exports.filtered_recordings(actor=self.actor, tenant=self.tenant,
-                                                    filters=filters)
+        return filters, exports.filtered_recordings(
+            actor=self.actor, tenant=self.tenant, filters=filters
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -205,12 +237,14 @@ class BulkLegalHoldView(ArchiveViewMixin, TemplateView):
         except ValidationError as exc:
             filters, queryset = {}, None
             context["filter_error"] = _errors(exc)
-        context.update(filters=filters, filter_query=urlencode(filters),
-                       count=queryset.count() if queryset is not None else None,
-                       held=queryset.filter(legal_hold=True).count()
-                       if queryset is not None else None,
-                       form=kwargs.get("form") or LegalHoldForm(),
-                       list_url=self.list_url(urlencode(filters)))
+        context.update(
+            filters=filters,
+            filter_query=urlencode(filters),
+            count=queryset.count() if queryset is not None else None,
+            held=queryset.filter(legal_hold=True).count() if queryset is not None else None,
+            form=kwargs.get("form") or LegalHoldForm(),
+            list_url=self.list_url(urlencode(filters)),
+        )
         return context
 
     def post(self, request, tenant_slug):
@@ -222,26 +256,34 @@ class BulkLegalHoldView(ArchiveViewMixin, TemplateView):
         try:
             if request.POST.get("action") == "lift":
                 changed = holds.lift_legal_hold_many(
-                    actor=self.actor, tenant=self.tenant, queryset=queryset,
+                    actor=self.actor,
+                    tenant=self.tenant,
+                    queryset=queryset,
                     expected_count=request.POST.get("expected_count"),
-                    reason=request.POST.get("reason", ""), filters=filters)
-                messages.success(request, _("Legal hold lifted on %(n)s recordings.")
-                                 % {"n": changed})
+                    reason=request.POST.get("reason", ""),
+                    filters=filters,
+                )
+                messages.success(
+                    request, _("Legal hold lifted on %(n)s recordings.") % {"n": changed}
+                )
             else:
                 form = LegalHoldForm(request.POST)
                 if not form.is_valid():
-                    return self.render_to_response(self.get_context_data(query=query,
-                                                                         form=form))
+                    return self.render_to_response(self.get_context_data(query=query, form=form))
                 changed = holds.set_legal_hold_many(
-                    actor=self.actor, tenant=self.tenant, queryset=queryset,
+                    actor=self.actor,
+                    tenant=self.tenant,
+                    queryset=queryset,
                     case_reference=form.cleaned_data["case_reference"],
                     note=form.cleaned_data["note"],
-                    expected_count=request.POST.get("expected_count"), filters=filters)
-                messages.success(request, _("%(n)s recordings are now under legal hold.")
-                                 % {"n": changed})
+                    expected_count=request.POST.get("expected_count"),
+                    filters=filters,
+                )
+                messages.success(
+                    request, _("%(n)s recordings are now under legal hold.") % {"n": changed}
+                )
         except (ArchiveConflict, ValidationError) as exc:
-            messages.error(request, str(exc) if isinstance(exc, ArchiveConflict)
-                           else _errors(exc))
+            messages.error(request, str(exc) if isinstance(exc, ArchiveConflict) else _errors(exc))
             return redirect(self.url("legal-hold-bulk") + f"?{query}")
         return redirect(self.list_url(urlencode(filters)))
 
@@ -253,19 +295,23 @@ class RecordingDeleteView(ArchiveViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(recording=self.recording(kwargs["recording_id"]),
-                       form=kwargs.get("form") or ReasonForm())
+        context.update(
+            recording=self.recording(kwargs["recording_id"]),
+            form=kwargs.get("form") or ReasonForm(),
+        )
         return context
 
     def post(self, request, tenant_slug, recording_id):
         recording = self.recording(recording_id)
         form = ReasonForm(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(recording_id=recording_id,
-                                                                 form=form))
+            return self.render_to_response(
+                self.get_context_data(recording_id=recording_id, form=form)
+            )
         try:
-            retention.delete_recording(actor=self.actor, recording=recording,
-                                       reason=form.cleaned_data["reason"])
+            retention.delete_recording(
+                actor=self.actor, recording=recording, reason=form.cleaned_data["reason"]
+            )
         except ArchiveConflict as exc:
             messages.error(request, str(exc))
             return redirect(self.url("recording-delete", recording_id=recording.pk))
@@ -275,25 +321,29 @@ class RecordingDeleteView(ArchiveViewMixin, TemplateView):
 
 # --- objection ------------------------------------------------------------------------------
 class CallObjectionView(ArchiveViewMixin, TemplateView):
-    """"Record objection…": a confirmation page that names the call (number, time, agent)
+    """ "Record objection…": a confirmation page that names the call (number, time, agent)
     and asks for the reason; the POST deletes the call's audio (tombstones stay)."""
 
     template_name = "recordings/archive/objection.html"
 
     def call(self, call_id) -> Call:
-        return objection.access_call_to_object(actor=self.actor, membership=self.membership,
-                                               tenant=self.tenant, call_id=call_id)
+        return objection.access_call_to_object(
+            actor=self.actor, membership=self.membership, tenant=self.tenant, call_id=call_id
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         call = self.call(kwargs["call_id"])
         recordings = Recording.unscoped.filter(call=call).order_by("started_at")
-        context.update(call=call, recordings=recordings,
-                       stored=sum(1 for r in recordings if r.has_audio),
-                       held=sum(1 for r in recordings if r.legal_hold),
-                       agent=call.pbx_user.display_name if call.pbx_user_id else "",
-                       form=kwargs.get("form") or ReasonForm(),
-                       next=_safe_next(self.request, self.url("list")))
+        context.update(
+            call=call,
+            recordings=recordings,
+            stored=sum(1 for r in recordings if r.has_audio),
+            held=sum(1 for r in recordings if r.legal_hold),
+            agent=call.pbx_user.display_name if call.pbx_user_id else "",
+            form=kwargs.get("form") or ReasonForm(),
+            next=_safe_next(self.request, self.url("list")),
+        )
         return context
 
     def post(self, request, tenant_slug, call_id):
@@ -302,11 +352,15 @@ class CallObjectionView(ArchiveViewMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(call_id=call_id, form=form))
         _call, changed = objection.record_objection(
-            actor=self.actor, membership=self.membership, call=call,
-            reason=form.cleaned_data["reason"])
+            actor=self.actor,
+            membership=self.membership,
+            call=call,
+            reason=form.cleaned_data["reason"],
+        )
         if changed:
-            messages.success(request, _("The objection is recorded; the call's audio was "
-                                        "discarded."))
+            messages.success(
+                request, _("The objection is recorded; the call's audio was discarded.")
+            )
         else:
             messages.info(request, _("The objection was recorded before."))
         return HttpResponseRedirect(_safe_next(request, self.url("list")))
@@ -334,8 +388,11 @@ class ArchiveSettingsView(ArchiveViewMixin, TemplateView):
         form = ArchivePolicyForm(request.POST, instance=policy_for(self.tenant))
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        update_policy(actor=self.actor, tenant=self.tenant,
-                      **{name: form.cleaned_data[name] for name in POLICY_FIELDS})
+        update_policy(
+            actor=self.actor,
+            tenant=self.tenant,
+            **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
+        )
         messages.success(request, _("The archive settings are saved."))
         return redirect(self.url("archive-settings"))
 
@@ -347,9 +404,12 @@ class SubjectRequestListView(ArchiveViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(form=kwargs.get("form") or SubjectRequestForm(),
-                       requests=SubjectRequest.objects.for_actor(self.actor, self.tenant)
-                       .select_related("created_by")[:100])
+        context.update(
+            form=kwargs.get("form") or SubjectRequestForm(),
+            requests=SubjectRequest.objects.for_actor(self.actor, self.tenant).select_related(
+                "created_by"
+            )[:100],
+        )
         return context
 
     def post(self, request, tenant_slug):
@@ -357,7 +417,8 @@ class SubjectRequestListView(ArchiveViewMixin, TemplateView):
         if form.is_valid():
             try:
                 created = subject_requests.create_subject_request(
-                    actor=self.actor, tenant=self.tenant, **form.cleaned_data)
+                    actor=self.actor, tenant=self.tenant, **form.cleaned_data
+                )
             except ValidationError as exc:
                 form.add_error("number", _errors(exc))
             else:
@@ -370,8 +431,9 @@ class SubjectRequestDetailView(ArchiveViewMixin, TemplateView):
     allowed_roles = KEEPERS
 
     def subject(self, request_id) -> SubjectRequest:
-        return get_object_or_404(SubjectRequest.objects.for_actor(self.actor, self.tenant),
-                                 pk=request_id)
+        return get_object_or_404(
+            SubjectRequest.objects.for_actor(self.actor, self.tenant), pk=request_id
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -379,12 +441,14 @@ class SubjectRequestDetailView(ArchiveViewMixin, TemplateView):
         tenant_id = self.tenant.pk
         context.update(
             subject=subject,
-            calls=subject_requests.matching_calls(tenant_id=tenant_id, e164=subject.number_e164,
-                                                  raw=subject.number)
-            .select_related("pbx_user").order_by("-started_at")[:500],
-            recordings=subject_requests.matching_recordings(
-                tenant_id=tenant_id, e164=subject.number_e164, raw=subject.number)
+            calls=subject_requests.matching_calls(
+                tenant_id=tenant_id, e164=subject.number_e164, raw=subject.number
+            )
+            .select_related("pbx_user")
             .order_by("-started_at")[:500],
+            recordings=subject_requests.matching_recordings(
+                tenant_id=tenant_id, e164=subject.number_e164, raw=subject.number
+            ).order_by("-started_at")[:500],
             exports=subject.exports.all(),
         )
         return context
@@ -394,9 +458,9 @@ class SubjectRequestDetailView(ArchiveViewMixin, TemplateView):
         action = request.POST.get("action")
         if action == "export":
             try:
-                export = subject_requests.export_subject_data(actor=self.actor,
-                                                              tenant=self.tenant,
-                                                              request=subject)
+                export = subject_requests.export_subject_data(
+                    actor=self.actor, tenant=self.tenant, request=subject
+                )
             except ValidationError as exc:
                 messages.error(request, _errors(exc))
                 return redirect(self.url("subject-request", request_id=subject.pk))
@@ -407,12 +471,19 @@ class SubjectRequestDetailView(ArchiveViewMixin, TemplateView):
             if request.POST.get("confirm") != "yes":
                 messages.error(request, _("Tick the confirmation to erase."))
             else:
-                report = subject_requests.erase_subject_data(actor=self.actor,
-                                                             tenant=self.tenant,
-                                                             request=subject)
-                messages.success(request, _(
-                    "Erased: %(recordings)s recordings and %(calls)s calls. Kept because of a "
-                    "legal hold: %(held)s recordings.") % {
-                    "recordings": report["recordings_erased"], "calls": report["calls_erased"],
-                    "held": len(report["recordings_on_hold"])})
+                report = subject_requests.erase_subject_data(
+                    actor=self.actor, tenant=self.tenant, request=subject
+                )
+                messages.success(
+                    request,
+                    _(
+                        "Erased: %(recordings)s recordings and %(calls)s calls. Kept because of a "
+                        "legal hold: %(held)s recordings."
+                    )
+                    % {
+                        "recordings": report["recordings_erased"],
+                        "calls": report["calls_erased"],
+                        "held": len(report["recordings_on_hold"]),
+                    },
+                )
         return redirect(self.url("subject-request", request_id=subject.pk))

@@ -15,10 +15,11 @@ register = template.Library()
 def archive_actions(recording, membership, tenant):
     call = recording.call
     return {
-        "object": call.consent != Consent.OBJECTED and permissions.may_record_objection(
-            membership, call, policy_for(tenant)),
+        "object": call.consent != Consent.OBJECTED
+        and permissions.may_record_objection(membership, call, policy_for(tenant)),
         "hold": permissions.may_set_legal_hold(membership),
-        "delete": permissions.may_delete_recordings(membership) and recording.has_audio
+        "delete": permissions.may_delete_recordings(membership)
+        and recording.has_audio
         and not recording.legal_hold,
         "export": permissions.may_export(membership),
         "active_hold": active_hold(recording) if recording.legal_hold else None,

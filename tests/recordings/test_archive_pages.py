@@ -26,7 +26,8 @@ def assert_no_inline_script(html: str):
 
 
 def test_objection_page_names_the_call_and_needs_a_reason(
-        tenant_a, admin_a, agent_ext_a, web, django_capture_on_commit_callbacks):
+    tenant_a, admin_a, agent_ext_a, web, django_capture_on_commit_callbacks
+):
     recording = make_recording(tenant_a, remote_number="+49301234567", pbx_user=agent_ext_a)
     recording.call.pbx_user = agent_ext_a
     recording.call.save()
@@ -37,16 +38,18 @@ def test_objection_page_names_the_call_and_needs_a_reason(
     assert "+49301234567" in html and "Anna Agentin" in html and "201" in html
     assert_no_inline_script(html)
 
-    empty = client.post(url(tenant_a, "call-objection", call_id=recording.pbx_call_id),
-                        {"reason": ""})
+    empty = client.post(
+        url(tenant_a, "call-objection", call_id=recording.pbx_call_id), {"reason": ""}
+    )
     assert empty.status_code == 200  # the form again, with the error
     recording.refresh_from_db()
     assert recording.audio_state == "stored"
 
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(url(tenant_a, "call-objection", call_id=recording.pbx_call_id),
-                           {"reason": "Anrufer widersprach am Telefon",
-                            "next": url(tenant_a, "list")})
+        done = client.post(
+            url(tenant_a, "call-objection", call_id=recording.pbx_call_id),
+            {"reason": "Anrufer widersprach am Telefon", "next": url(tenant_a, "list")},
+        )
     assert done.status_code == 302 and done["Location"] == url(tenant_a, "list")
     recording.refresh_from_db()
     assert recording.audio_state == "discarded" and not stored(recording)
@@ -63,8 +66,9 @@ def test_agent_objection_follows_the_tenant_setting(tenant_a, agent_a, web):
     update_policy(actor=None, tenant=tenant_a, agents_may_object=True)
     assert client.get(target).status_code == 200
     foreign = make_recording(tenant_a, extension="202")
-    assert client.get(url(tenant_a, "call-objection",
-                          call_id=foreign.pbx_call_id)).status_code == 404
+    assert (
+        client.get(url(tenant_a, "call-objection", call_id=foreign.pbx_call_id)).status_code == 404
+    )
 
 
 def test_legal_hold_pages_for_keepers_only(tenant_a, compliance_a, agent_a, supervisor_a, web):
@@ -92,13 +96,15 @@ def test_bulk_hold_page_confirms_the_count(tenant_a, admin_a, web):
     client = web(admin_a)
     page = client.get(url(tenant_a, "legal-hold-bulk") + "?extension=201")
     assert page.context["count"] == 2
-    client.post(url(tenant_a, "legal-hold-bulk"),
-                {"filter_query": "extension=201", "expected_count": "3",
-                 "case_reference": "C"})
+    client.post(
+        url(tenant_a, "legal-hold-bulk"),
+        {"filter_query": "extension=201", "expected_count": "3", "case_reference": "C"},
+    )
     assert not LegalHold.unscoped.exists()  # the count changed: nothing held
-    client.post(url(tenant_a, "legal-hold-bulk"),
-                {"filter_query": "extension=201", "expected_count": "2",
-                 "case_reference": "C"})
+    client.post(
+        url(tenant_a, "legal-hold-bulk"),
+        {"filter_query": "extension=201", "expected_count": "2", "case_reference": "C"},
+    )
     assert LegalHold.unscoped.count() == 2
 
 
@@ -115,13 +121,15 @@ def test_delete_page(tenant_a, admin_a, agent_a, web, django_capture_on_commit_c
 
 
 def test_export_from_the_list_actions_and_progress_page(
-        tenant_a, agent_a, admin_a, web, django_capture_on_commit_callbacks):
+    tenant_a, agent_a, admin_a, web, django_capture_on_commit_callbacks
+):
     own = make_recording(tenant_a, extension="201")
     make_recording(tenant_a, extension="202")
     client = web(agent_a)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url(tenant_a, "exports"),
-                               {"scope": "filter", "filter_query": "kind=auto"})
+        response = client.post(
+            url(tenant_a, "exports"), {"scope": "filter", "filter_query": "kind=auto"}
+        )
     export = Export.unscoped.get()
     assert response["Location"] == url(tenant_a, "export-detail", export_id=export.export_id)
     assert export.recording_ids == [own.pk]  # the agent's own only
@@ -146,24 +154,38 @@ def test_settings_page_admin_changes_others_read(tenant_a, admin_a, compliance_a
     target = url(tenant_a, "archive-settings")
     assert web(compliance_a).get(target).status_code == 200
     assert web(compliance_a).post(target, {"retention_days": "5"}).status_code == 403
-    response = web(admin_a).post(target, {
-        "retention_days": "365", "retention_auto_days": "90", "retention_on_demand_days": "",
-        "retention_client_days": "", "agents_may_object": "on", "export_expiry_days": "3",
-        "export_max_bytes": "1000000"})
+    response = web(admin_a).post(
+        target,
+        {
+            "retention_days": "365",
+            "retention_auto_days": "90",
+            "retention_on_demand_days": "",
+            "retention_client_days": "",
+            "agents_may_object": "on",
+            "export_expiry_days": "3",
+            "export_max_bytes": "1000000",
+        },
+    )
     assert response.status_code == 302
     policy = policy_for(tenant_a)
     assert (policy.retention_days, policy.retention_auto_days, policy.agents_may_object) == (
-        365, 90, True)
+        365,
+        90,
+        True,
+    )
     assert AuditEvent.unscoped.filter(action="recordings.settings_changed").count() == 1
 
 
-def test_subject_request_pages(tenant_a, compliance_a, agent_a, web,
-                               django_capture_on_commit_callbacks):
+def test_subject_request_pages(
+    tenant_a, compliance_a, agent_a, web, django_capture_on_commit_callbacks
+):
     make_recording(tenant_a, remote_number="+49301234567")
     assert web(agent_a).get(url(tenant_a, "subject-requests")).status_code == 403
     client = web(compliance_a)
-    response = client.post(url(tenant_a, "subject-requests"),
-                           {"number": "030 1234567", "kind": "erasure", "reason": "Brief"})
+    response = client.post(
+        url(tenant_a, "subject-requests"),
+        {"number": "030 1234567", "kind": "erasure", "reason": "Brief"},
+    )
     subject = SubjectRequest.unscoped.get()
     assert response["Location"] == url(tenant_a, "subject-request", request_id=subject.pk)
     page = client.get(response["Location"]).content.decode()
@@ -187,13 +209,27 @@ def test_detail_actions_include_renders_per_role(tenant_a, admin_a, agent_a, rf)
 
     recording = make_recording(tenant_a, legal_hold=True)
     request = rf.get("/")
-    html = render_to_string("recordings/_detail_actions.html", {
-        "tenant": tenant_a, "membership": membership_for(admin_a, tenant_a),
-        "recording": recording, "call": recording.call, "request": request})
+    html = render_to_string(
+        "recordings/_detail_actions.html",
+        {
+            "tenant": tenant_a,
+            "membership": membership_for(admin_a, tenant_a),
+            "recording": recording,
+            "call": recording.call,
+            "request": request,
+        },
+    )
     assert url(tenant_a, "legal-hold", recording_id=recording.pk) in html
     assert url(tenant_a, "recording-delete", recording_id=recording.pk) not in html  # held
-    html = render_to_string("recordings/_detail_actions.html", {
-        "tenant": tenant_a, "membership": membership_for(agent_a, tenant_a),
-        "recording": recording, "call": recording.call, "request": request})
+    html = render_to_string(
+        "recordings/_detail_actions.html",
+        {
+            "tenant": tenant_a,
+            "membership": membership_for(agent_a, tenant_a),
+            "recording": recording,
+            "call": recording.call,
+            "request": request,
+        },
+    )
     assert url(tenant_a, "legal-hold", recording_id=recording.pk) not in html
     assert "objection" not in html  # agents may not record objections by default

@@ -28,8 +28,7 @@ def _list_url(tenant):
 
 
 def _detail_url(tenant, export_id, suffix="detail"):
-    return reverse(f"export-{suffix}", kwargs={"tenant_slug": tenant.slug,
-                                               "export_id": export_id})
+    return reverse(f"export-{suffix}", kwargs={"tenant_slug": tenant.slug, "export_id": export_id})
 
 
 def _zip_of(response):
@@ -41,7 +40,8 @@ def _manifest(zf):
 
 
 def test_export_by_ids_manifest_checksums_match_the_files(
-        tenant_a, admin_a, api, django_capture_on_commit_callbacks):
+    tenant_a, admin_a, api, django_capture_on_commit_callbacks
+):
     first = make_recording(tenant_a, audio=b"RIFF first recording" * 500)
     second = make_recording(tenant_a, audio=b"RIFF second one" * 700)
     tombstone = make_recording(tenant_a)
@@ -54,9 +54,11 @@ def test_export_by_ids_manifest_checksums_match_the_files(
 
     client = api(admin_a)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(_list_url(tenant_a),
-                               {"ids": [first.pk, second.pk, tombstone.pk],
-                                "reason": "Anfrage Kunde 4711"}, format="json")
+        response = client.post(
+            _list_url(tenant_a),
+            {"ids": [first.pk, second.pk, tombstone.pk], "reason": "Anfrage Kunde 4711"},
+            format="json",
+        )
     assert response.status_code == 202, response.json()
     export_id = response.json()["export_id"]
 
@@ -88,20 +90,21 @@ def test_export_by_ids_manifest_checksums_match_the_files(
     assert AuditEvent.unscoped.filter(tenant=tenant_a, action="export.downloaded").count() == 2
 
 
-def test_export_by_filter_takes_the_list_parameters(tenant_a, admin_a, api,
-                                                    django_capture_on_commit_callbacks):
+def test_export_by_filter_takes_the_list_parameters(
+    tenant_a, admin_a, api, django_capture_on_commit_callbacks
+):
     wanted = make_recording(tenant_a, extension="201", remote_number="+4930999999")
     make_recording(tenant_a, extension="202")
     with django_capture_on_commit_callbacks(execute=True):
-        response = api(admin_a).post(_list_url(tenant_a) + "?extension=201", {},
-                                     format="json")
+        response = api(admin_a).post(_list_url(tenant_a) + "?extension=201", {}, format="json")
     assert response.status_code == 202
     assert response.json()["recording_ids"] == [wanted.pk]
     assert response.json()["filters"] == {"extension": "201"}
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = api(admin_a).post(_list_url(tenant_a),
-                                     {"filters": {"number": "030 999999"}}, format="json")
+        response = api(admin_a).post(
+            _list_url(tenant_a), {"filters": {"number": "030 999999"}}, format="json"
+        )
     assert response.json()["recording_ids"] == [wanted.pk]
 
 
@@ -121,8 +124,9 @@ def test_empty_selection_is_refused(tenant_a, admin_a, api):
     assert response.status_code == 400 and response.json()["code"] == "export_empty"
 
 
-def test_agent_exports_only_own_recordings(tenant_a, agent_a, admin_a, api,
-                                           django_capture_on_commit_callbacks):
+def test_agent_exports_only_own_recordings(
+    tenant_a, agent_a, admin_a, api, django_capture_on_commit_callbacks
+):
     own = make_recording(tenant_a, extension="201")
     foreign = make_recording(tenant_a, extension="202")
     client = api(agent_a)
@@ -132,37 +136,46 @@ def test_agent_exports_only_own_recordings(tenant_a, agent_a, admin_a, api,
         response = client.post(_list_url(tenant_a), {}, format="json")
     assert response.json()["recording_ids"] == [own.pk]
     # Each sees their own exports; the admin sees all of the tenant.
-    admin_export = exports.create_export(actor=admin_a, tenant=tenant_a,
-                                         queryset=exports.filtered_recordings(
-                                             actor=admin_a, tenant=tenant_a, filters={}))
+    admin_export = exports.create_export(
+        actor=admin_a,
+        tenant=tenant_a,
+        queryset=exports.filtered_recordings(actor=admin_a, tenant=tenant_a, filters={}),
+    )
     assert client.get(_detail_url(tenant_a, admin_export.export_id)).status_code == 404
     listed = api(admin_a).get(_list_url(tenant_a)).json()["results"]
     assert len(listed) == 2
 
 
-def test_other_tenant_gets_404(tenant_a, tenant_b, admin_a, admin_b, api,
-                               django_capture_on_commit_callbacks):
+def test_other_tenant_gets_404(
+    tenant_a, tenant_b, admin_a, admin_b, api, django_capture_on_commit_callbacks
+):
     recording = make_recording(tenant_a)
     with django_capture_on_commit_callbacks(execute=True):
-        export_id = api(admin_a).post(_list_url(tenant_a), {"ids": [recording.pk]},
-                                      format="json").json()["export_id"]
+        export_id = (
+            api(admin_a)
+            .post(_list_url(tenant_a), {"ids": [recording.pk]}, format="json")
+            .json()["export_id"]
+        )
     client = api(admin_b)
     assert client.get(_detail_url(tenant_a, export_id)).status_code == 404
     assert client.get(_detail_url(tenant_a, export_id, "download")).status_code == 404
     # Tenant B cannot name tenant A's recordings in its own export either.
-    response = client.post(_list_url(tenant_b),
-                           {"ids": [recording.pk]}, format="json")
+    response = client.post(_list_url(tenant_b), {"ids": [recording.pk]}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "unknown_recording"
 
 
-def test_expired_export_is_deleted_by_the_periodic_task(tenant_a, admin_a, api,
-                                                        django_capture_on_commit_callbacks):
+def test_expired_export_is_deleted_by_the_periodic_task(
+    tenant_a, admin_a, api, django_capture_on_commit_callbacks
+):
     from recordings.archive.tasks import expire_exports
 
     recording = make_recording(tenant_a)
     with django_capture_on_commit_callbacks(execute=True):
-        export_id = api(admin_a).post(_list_url(tenant_a), {"ids": [recording.pk]},
-                                      format="json").json()["export_id"]
+        export_id = (
+            api(admin_a)
+            .post(_list_url(tenant_a), {"ids": [recording.pk]}, format="json")
+            .json()["export_id"]
+        )
     export = Export.unscoped.get(export_id=export_id)
     assert get_store().head(export.storage_key) is not None
     assert expire_exports.delay().get() == 0  # not yet
@@ -179,9 +192,12 @@ def test_expired_export_is_deleted_by_the_periodic_task(tenant_a, admin_a, api,
 def test_progress_is_counted_while_building(tenant_a, admin_a):
     recordings = [make_recording(tenant_a) for _ in range(3)]
     export = exports.create_export(
-        actor=admin_a, tenant=tenant_a,
-        queryset=exports.selected_recordings(actor=admin_a, tenant=tenant_a,
-                                             ids=[r.pk for r in recordings]))
+        actor=admin_a,
+        tenant=tenant_a,
+        queryset=exports.selected_recordings(
+            actor=admin_a, tenant=tenant_a, ids=[r.pk for r in recordings]
+        ),
+    )
     assert (export.status, export.done, export.total, export.percent) == ("queued", 0, 3, 0)
     assert exports.build_export(export.pk, tenant_a.pk) == "ready"
     export.refresh_from_db()
@@ -195,8 +211,9 @@ def test_export_to_s3(s3, tenant_a, admin_a, api, django_capture_on_commit_callb
     recording = make_recording(tenant_a, audio=b"RIFF s3 audio" * 1000)
     client = api(admin_a)
     with django_capture_on_commit_callbacks(execute=True):
-        export_id = client.post(_list_url(tenant_a), {"ids": [recording.pk]},
-                                format="json").json()["export_id"]
+        export_id = client.post(_list_url(tenant_a), {"ids": [recording.pk]}, format="json").json()[
+            "export_id"
+        ]
     export = Export.unscoped.get(export_id=export_id)
     assert export.status == "ready"
     head = s3.head_object(Bucket=s3.bucket_name, Key=export.storage_key)

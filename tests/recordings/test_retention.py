@@ -36,8 +36,9 @@ def test_policy_change_is_audited_with_before_and_after(tenant_a, admin_a):
     assert events.get().data["after"] == {"retention_days": 30}
 
 
-def test_purge_tombstones_expired_and_a_hold_blocks_it(tenant_a, admin_a,
-                                                       django_capture_on_commit_callbacks):
+def test_purge_tombstones_expired_and_a_hold_blocks_it(
+    tenant_a, admin_a, django_capture_on_commit_callbacks
+):
     update_policy(actor=admin_a, tenant=tenant_a, retention_days=30, retention_client_days=60)
     old = make_recording(tenant_a, days_ago=40)
     young = make_recording(tenant_a, days_ago=10)
@@ -66,13 +67,15 @@ def test_purge_without_policy_keeps_everything(tenant_a, django_capture_on_commi
 
 
 def _delete_url(tenant, recording, reason=None):
-    url = reverse("recording-detail", kwargs={"tenant_slug": tenant.slug,
-                                              "recording_id": recording.pk})
+    url = reverse(
+        "recording-detail", kwargs={"tenant_slug": tenant.slug, "recording_id": recording.pk}
+    )
     return url + (f"?reason={reason}" if reason else "")
 
 
-def test_manual_deletion_needs_a_reason_and_is_audited(tenant_a, compliance_a, api,
-                                                       django_capture_on_commit_callbacks):
+def test_manual_deletion_needs_a_reason_and_is_audited(
+    tenant_a, compliance_a, api, django_capture_on_commit_callbacks
+):
     recording = make_recording(tenant_a)
     client = api(compliance_a)
     response = client.delete(_delete_url(tenant_a, recording))
@@ -94,8 +97,9 @@ def test_manual_deletion_needs_a_reason_and_is_audited(tenant_a, compliance_a, a
 
 def test_reason_in_the_body_is_accepted(tenant_a, admin_a, api):
     recording = make_recording(tenant_a)
-    response = api(admin_a).delete(_delete_url(tenant_a, recording),
-                                   {"reason": "test call"}, format="json")
+    response = api(admin_a).delete(
+        _delete_url(tenant_a, recording), {"reason": "test call"}, format="json"
+    )
     assert response.status_code == 204
 
 
@@ -127,8 +131,9 @@ def test_archive_policy_api_admin_changes_others_read(tenant_a, admin_a, agent_a
     url = reverse("archive-policy", kwargs={"tenant_slug": tenant_a.slug})
     assert api(agent_a).get(url).status_code == 200
     assert api(agent_a).patch(url, {"retention_days": 5}, format="json").status_code == 403
-    response = api(admin_a).patch(url, {"retention_days": 365, "retention_auto_days": 30},
-                                  format="json")
+    response = api(admin_a).patch(
+        url, {"retention_days": 365, "retention_auto_days": 30}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["retention_auto_days"] == 30
     assert policy_for(tenant_a).retention_days == 365

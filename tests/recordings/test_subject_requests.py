@@ -26,40 +26,54 @@ def _url(tenant, request_id=None, action=None):
     return reverse(name, kwargs={"tenant_slug": tenant.slug, "request_id": request_id})
 
 
-@pytest.mark.parametrize("notation", ["030 1234567", "+49 30 1234567", "0049301234567",
-                                      "49301234567", "(030) 123-45-67"])
+@pytest.mark.parametrize(
+    "notation", ["030 1234567", "+49 30 1234567", "0049301234567", "49301234567", "(030) 123-45-67"]
+)
 def test_any_notation_finds_the_same_number(tenant_a, notation):
     assert subject_requests.normalise_subject_number(notation, tenant_a) == SUBJECT
 
 
 def test_invalid_number_is_refused(tenant_a, compliance_a, api):
-    response = api(compliance_a).post(_url(tenant_a), {"number": "12", "kind": "access"},
-                                      format="json")
+    response = api(compliance_a).post(
+        _url(tenant_a), {"number": "12", "kind": "access"}, format="json"
+    )
     assert response.status_code == 400 and response.json()["code"] == "invalid_number"
 
 
-def test_access_request_finds_and_exports_everything(tenant_a, compliance_a, api,
-                                                     django_capture_on_commit_callbacks):
+def test_access_request_finds_and_exports_everything(
+    tenant_a, compliance_a, api, django_capture_on_commit_callbacks
+):
     one = make_recording(tenant_a, remote_number=SUBJECT, consent="consented")
     two = make_recording(tenant_a, remote_number=SUBJECT)
     make_recording(tenant_a, remote_number="+4940111111")
     client = api(compliance_a)
-    response = client.post(_url(tenant_a), {"number": "030 1234567", "kind": "access",
-                                            "reason": "Brief vom 3.11."}, format="json")
+    response = client.post(
+        _url(tenant_a),
+        {"number": "030 1234567", "kind": "access", "reason": "Brief vom 3.11."},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["number_e164"] == SUBJECT
-    assert body["found"] == {"calls": 2, "consent_records": 1, "recordings": 2,
-                             "with_audio": 2, "on_hold": 0}
+    assert body["found"] == {
+        "calls": 2,
+        "consent_records": 1,
+        "recordings": 2,
+        "with_audio": 2,
+        "on_hold": 0,
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
         export = client.post(_url(tenant_a, body["id"], "export"))
     assert export.status_code == 202
-    status = client.get(reverse("export-detail", kwargs={
-        "tenant_slug": tenant_a.slug, "export_id": export.json()["export_id"]})).json()
+    status = client.get(
+        reverse(
+            "export-detail",
+            kwargs={"tenant_slug": tenant_a.slug, "export_id": export.json()["export_id"]},
+        )
+    ).json()
     assert status["status"] == "ready"
-    zf = zipfile.ZipFile(io.BytesIO(b"".join(client.get(status["download_url"])
-                                             .streaming_content)))
+    zf = zipfile.ZipFile(io.BytesIO(b"".join(client.get(status["download_url"]).streaming_content)))
     manifest = list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8-sig"))))
     assert {int(r["recording_id"]) for r in manifest} == {one.pk, two.pk}
     calls = list(csv.DictReader(io.StringIO(zf.read("calls.csv").decode("utf-8-sig"))))
@@ -69,15 +83,17 @@ def test_access_request_finds_and_exports_everything(tenant_a, compliance_a, api
     assert {"subject_request.created", "export.created", "export.downloaded"} <= actions
 
 
-def test_erasure_spares_and_reports_what_is_on_hold(tenant_a, compliance_a, api,
-                                                    django_capture_on_commit_callbacks):
+def test_erasure_spares_and_reports_what_is_on_hold(
+    tenant_a, compliance_a, api, django_capture_on_commit_callbacks
+):
     free = make_recording(tenant_a, remote_number=SUBJECT)
     held = make_recording(tenant_a, remote_number=SUBJECT)
     other = make_recording(tenant_a, remote_number="+4940111111")
     holds.set_legal_hold(actor=compliance_a, recording=held, case_reference="LG 1/26")
     client = api(compliance_a)
-    created = client.post(_url(tenant_a), {"number": "0049 30 1234567", "kind": "erasure"},
-                          format="json").json()
+    created = client.post(
+        _url(tenant_a), {"number": "0049 30 1234567", "kind": "erasure"}, format="json"
+    ).json()
     assert created["found"]["on_hold"] == 1
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(_url(tenant_a, created["id"], "erase"))
@@ -101,8 +117,11 @@ def test_erasure_spares_and_reports_what_is_on_hold(tenant_a, compliance_a, api,
 
 def test_access_request_cannot_erase(tenant_a, compliance_a, api):
     make_recording(tenant_a, remote_number=SUBJECT)
-    created = api(compliance_a).post(_url(tenant_a), {"number": SUBJECT, "kind": "access"},
-                                     format="json").json()
+    created = (
+        api(compliance_a)
+        .post(_url(tenant_a), {"number": SUBJECT, "kind": "access"}, format="json")
+        .json()
+    )
     response = api(compliance_a).post(_url(tenant_a, created["id"], "erase"))
     assert response.status_code == 409
     assert Recording.unscoped.filter(audio_state="stored").count() == 1
@@ -112,20 +131,21 @@ def test_access_request_cannot_erase(tenant_a, compliance_a, api):
 def test_agents_and_supervisors_have_no_access(request, tenant_a, api, persona):
     client = api(request.getfixturevalue(persona))
     assert client.get(_url(tenant_a)).status_code == 403
-    response = client.post(_url(tenant_a), {"number": SUBJECT, "kind": "access"},
-                           format="json")
+    response = client.post(_url(tenant_a), {"number": SUBJECT, "kind": "access"}, format="json")
     assert response.status_code == 403
     assert not SubjectRequest.unscoped.exists()
 
 
 def test_other_tenant_sees_nothing(tenant_a, tenant_b, compliance_a, admin_b, api):
     make_recording(tenant_a, remote_number=SUBJECT)
-    created = api(compliance_a).post(_url(tenant_a), {"number": SUBJECT, "kind": "erasure"},
-                                     format="json").json()
+    created = (
+        api(compliance_a)
+        .post(_url(tenant_a), {"number": SUBJECT, "kind": "erasure"}, format="json")
+        .json()
+    )
     client = api(admin_b)
     assert client.get(_url(tenant_a, created["id"])).status_code == 404
     assert client.post(_url(tenant_a, created["id"], "erase")).status_code == 404
     # Tenant B's own request for the same number finds nothing of tenant A.
-    own = client.post(_url(tenant_b), {"number": SUBJECT, "kind": "access"},
-                      format="json").json()
+    own = client.post(_url(tenant_b), {"number": SUBJECT, "kind": "access"}, format="json").json()
     assert own["found"]["recordings"] == 0 and own["found"]["calls"] == 0

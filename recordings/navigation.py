@@ -8,4 +8,9 @@ NAV_ITEMS = [
     NavItem(_("Upload recordings"), "recordings:upload", order=41),
     NavItem(_("Ingest status"), "recordings:ingests",
             roles=frozenset({Role.ADMIN, Role.COMPLIANCE}), order=42),
+    NavItem(_("Exports"), "recordings:exports", order=43),
+    NavItem(_("Data-subject requests"), "recordings:subject-requests",
+            roles=frozenset({Role.ADMIN, Role.COMPLIANCE}), order=44),
+    NavItem(_("Archive settings"), "recordings:archive-settings",
+            roles=frozenset({Role.ADMIN, Role.COMPLIANCE}), order=45),
 ]

@@ -1,0 +1,25 @@
+"""Audit actions of the recordings part with their labels (collected by the audit trail
+through ``hostedpbx.parts.part_modules("audit_actions")``). The archive's actions (exports,
+retention, legal hold, deletion, data-subject requests, settings) are listed here; the lead
+merges the ingest's and the player's actions into this module."""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS = {
+    "export.created": (_("Export requested"), "recordings"),
+    "export.built": (_("Export built"), "recordings"),
+    "export.downloaded": (_("Export downloaded"), "recordings"),
+    "export.expired": (_("Export expired and deleted"), "recordings"),
+    "recording.deleted": (_("Recording deleted by hand"), "recordings"),
+    "recording.discarded": (_("Recording audio deleted"), "recordings"),
+    "recording.retention_purged": (_("Recordings purged after the retention period"),
+                                   "recordings"),
+    "recording.legal_hold_set": (_("Legal hold placed"), "recordings"),
+    "recording.legal_hold_lifted": (_("Legal hold lifted"), "recordings"),
+    "recording.legal_hold_bulk_set": (_("Legal hold placed on a search"), "recordings"),
+    "recording.legal_hold_bulk_lifted": (_("Legal hold lifted on a search"), "recordings"),
+    "subject_request.created": (_("Data-subject request recorded"), "consent"),
+    "subject_request.erased": (_("Data of a data subject erased"), "consent"),
+    "call.consent_changed": (_("Caller's consent changed"), "consent"),
+    "recordings.settings_changed": (_("Archive settings changed"), "settings"),
+}

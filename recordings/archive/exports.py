@@ -38,6 +38,7 @@ from .policy import policy_for
 
 log = logging.getLogger(__name__)
 MAX_FILES = 50_000
+STALE_BUILD_HOURS = 6  # a build running this long is taken to have died with its worker
 MANIFEST_FIELDS = (
     "file",
     "included",
@@ -418,7 +419,12 @@ def expire_exports(now=None) -> int:
                     data={"export_id": str(export.export_id), "storage_key": export.storage_key},
                 )
                 expired += 1
+    # The broker lost the message, or a worker died while building: queue the export again
+    # (the build starts from scratch; its temporary file died with the worker).
     stale = now - timedelta(minutes=10)
+    Export.unscoped.filter(
+        status=ExportStatus.RUNNING, started_at__lt=now - timedelta(hours=STALE_BUILD_HOURS)
+    ).update(status=ExportStatus.QUEUED, done=0)
     for export in Export.unscoped.filter(status=ExportStatus.QUEUED, created_at__lt=stale):
         enqueue_build(export.pk, export.tenant_id)
     return expired

@@ -1,5 +1,5 @@
 """The recordings pages in Chromium: uploading several files with progress, the ingest page
-following the work, the objection button with its confirmation."""
+following the work. (The objection flow is in test_browser_archive.py.)"""
 
 import pytest
 
@@ -47,17 +47,3 @@ def test_ingest_page_follows_the_work(live_server, page, admin_a, password, push
         ".textContent === '1'", timeout=15000)
     assert "gespeichert" in page.locator("#ingest-table tbody").inner_text()
 
-
-def test_agent_marks_an_objection_after_confirming(live_server, page, agent_a, password,
-                                                   ingest_file, wav, monitor_201):
-    ingest = ingest_file(wav, call_id="browser-obj")
-    log_in(page, live_server, "anna", password, "/t/alpha/recordings/")
-    page.once("dialog", lambda dialog: dialog.dismiss())
-    page.click("text=Anrufer hat widersprochen")
-    assert Recording.unscoped.get(pk=ingest.recording_id).audio_state == "stored"
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.click("text=Anrufer hat widersprochen")
-    page.wait_for_selector(".msg.success")
-    assert "Audio verworfen" in page.locator("table").inner_text()
-    assert Recording.unscoped.get(pk=ingest.recording_id).audio_state == "discarded"
-    assert Ingest.unscoped.get(pk=ingest.pk).status == "stored"

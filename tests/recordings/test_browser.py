@@ -3,7 +3,7 @@ following the work. (The objection flow is in test_browser_archive.py.)"""
 
 import pytest
 
-from recordings.models import Ingest, Recording
+from recordings.models import Recording
 from tests import audio_samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

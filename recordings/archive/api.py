@@ -184,7 +184,8 @@ class RecordingLegalHoldView(TenantAPIView):
     """POST sets the legal hold of one recording (``case_reference`` required), DELETE lifts
     it (optional ``reason``). Admins and compliance officers."""
 
-    write_roles = ALL_ROLES
+    read_roles = permissions.KEEPERS
+    write_roles = permissions.KEEPERS
 
     def _recording(self, recording_id):
         _deny(permissions.may_set_legal_hold(self.membership))
@@ -263,7 +264,8 @@ class BulkLegalHoldView(TenantAPIView):
     matches now (409 ``count_changed`` otherwise): GET with the filters as query parameters
     answers that number."""
 
-    write_roles = ALL_ROLES
+    read_roles = permissions.KEEPERS
+    write_roles = permissions.KEEPERS
 
     def _queryset(self, filters):
         _deny(permissions.may_set_legal_hold(self.membership))
@@ -344,7 +346,7 @@ class RecordingDeleteMixin:
     required ``reason`` (body or ``?reason=``); a tombstone stays. 409 ``legal_hold`` for a
     held recording. Admins and compliance officers."""
 
-    write_roles = ALL_ROLES
+    write_roles = permissions.KEEPERS
 
     @extend_schema(
         parameters=[OpenApiParameter("reason", str, required=True)], responses={204: None}

@@ -132,7 +132,7 @@ def create_export(
             : MAX_FILES + 1
         ]
     )
-    if not rows:
+    if not rows and subject_request is None:  # a subject's calls go out even without audio
         raise ValidationError(_("No recordings match; nothing to export."), code="export_empty")
     estimated = sum(size for _pk, size, state in rows if state == AudioState.STORED)
     if len(rows) > MAX_FILES or estimated > policy.export_max_bytes:

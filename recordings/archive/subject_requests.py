@@ -112,25 +112,14 @@ def export_subject_data(*, actor, tenant, request: SubjectRequest):
     recordings = matching_recordings(
         tenant_id=tenant.pk, e164=request.number_e164, raw=request.number
     )
-    if not recordings.exists():
-        # Calls without recordings still go out (calls.csv) with an empty manifest.
-        recordings = Recording.unscoped.none()
-    try:
-        return create_export(
-            actor=actor,
-            tenant=tenant,
-            queryset=recordings,
-            filters={"number": request.number_e164},
-            reason=_("data-subject request %(id)s") % {"id": request.pk},
-            subject_request=request,
-        )
-    except ValidationError as exc:
-        if getattr(exc, "code", "") != "export_empty":
-            raise
-        raise ValidationError(
-            _("No recordings were found for this number; the calls are listed on the page."),
-            code="export_empty",
-        )
+    return create_export(
+        actor=actor,
+        tenant=tenant,
+        queryset=recordings,
+        filters={"number": request.number_e164},
+        reason=_("data-subject request %(id)s") % {"id": request.pk},
+        subject_request=request,
+    )
 
 
 def erase_subject_data(*, actor, tenant, request: SubjectRequest) -> dict:

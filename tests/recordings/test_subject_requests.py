@@ -149,3 +149,35 @@ def test_other_tenant_sees_nothing(tenant_a, tenant_b, compliance_a, admin_b, ap
     # Tenant B's own request for the same number finds nothing of tenant A.
     own = client.post(_url(tenant_b), {"number": SUBJECT, "kind": "access"}, format="json").json()
     assert own["found"]["recordings"] == 0 and own["found"]["calls"] == 0
+
+
+def test_access_export_without_recordings_still_lists_the_calls(
+    tenant_a, compliance_a, api, django_capture_on_commit_callbacks
+):
+    Call.unscoped.create(
+        tenant=tenant_a,
+        call_id="only-consent",
+        extension="201",
+        remote_number=SUBJECT,
+        consent="objected",
+        consent_source="routing",
+    )
+    client = api(compliance_a)
+    created = client.post(
+        _url(tenant_a), {"number": "030 1234567", "kind": "access"}, format="json"
+    ).json()
+    assert created["found"]["calls"] == 1 and created["found"]["recordings"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        export = client.post(_url(tenant_a, created["id"], "export"))
+    assert export.status_code == 202
+    status = client.get(
+        reverse(
+            "export-detail",
+            kwargs={"tenant_slug": tenant_a.slug, "export_id": export.json()["export_id"]},
+        )
+    ).json()
+    download = client.get(status["download_url"])
+    zf = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    calls = list(csv.DictReader(io.StringIO(zf.read("calls.csv").decode("utf-8-sig"))))
+    assert [(c["call_id"], c["consent"]) for c in calls] == [("only-consent", "objected")]
+    assert zf.read("manifest.csv").decode("utf-8-sig").count("\n") == 1  # the header only

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 
 from hostedpbx.views import TenantViewMixin
 from recordings.models import Call, Export, LegalHold, Recording, SubjectRequest
+from recordings.services import record_access
 
 from . import exports, holds, objection, permissions, retention, subject_requests
 from .errors import ArchiveConflict
@@ -45,10 +46,20 @@ class ArchiveViewMixin(TenantViewMixin):
         return reverse(f"recordings:{name}", kwargs={"tenant_slug": self.tenant.slug, **kwargs})
 
     def recording(self, recording_id) -> Recording:
-        return get_object_or_404(
+        """The recording (404 unless the actor may see it); showing it is audited
+        (``recording.viewed``), as every access to a recording is."""
+        recording = get_object_or_404(
             Recording.objects.for_actor(self.actor, self.tenant).select_related("call", "pbx_user"),
             pk=recording_id,
         )
+        if self.request.method == "GET":
+            record_access(
+                actor=self.actor,
+                tenant=self.tenant,
+                action="recording.viewed",
+                recordings=[recording],
+            )
+        return recording
 
     def list_url(self, query: str = "") -> str:
         return self.url("list") + (f"?{query}" if query else "")
@@ -439,6 +450,18 @@ class SubjectRequestDetailView(ArchiveViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         subject = self.subject(kwargs["request_id"])
         tenant_id = self.tenant.pk
+        recordings = list(
+            subject_requests.matching_recordings(
+                tenant_id=tenant_id, e164=subject.number_e164, raw=subject.number
+            ).order_by("-started_at")[:500]
+        )
+        record_access(
+            actor=self.actor,
+            tenant=self.tenant,
+            action="recording.listed",
+            recordings=recordings,
+            filters={"subject_request": subject.pk},
+        )
         context.update(
             subject=subject,
             calls=subject_requests.matching_calls(
@@ -446,9 +469,7 @@ class SubjectRequestDetailView(ArchiveViewMixin, TemplateView):
             )
             .select_related("pbx_user")
             .order_by("-started_at")[:500],
-            recordings=subject_requests.matching_recordings(
-                tenant_id=tenant_id, e164=subject.number_e164, raw=subject.number
-            ).order_by("-started_at")[:500],
+            recordings=recordings,
             exports=subject.exports.all(),
         )
         return context

@@ -233,3 +233,85 @@ def test_detail_actions_include_renders_per_role(tenant_a, admin_a, agent_a, rf)
     )
     assert url(tenant_a, "legal-hold", recording_id=recording.pk) not in html
     assert "objection" not in html  # agents may not record objections by default
+
+
+ROLES = ["admin_a", "compliance_a", "supervisor_a", "agent_a"]
+KEEPERS_ONLY = {"admin_a": 200, "compliance_a": 200, "supervisor_a": 403, "agent_a": 403}
+EVERYONE = dict.fromkeys(ROLES, 200)
+
+
+@pytest.fixture
+def archive_objects(tenant_a, admin_a):
+    recording = make_recording(tenant_a, extension="201")
+    export = Export.unscoped.create(
+        tenant=tenant_a, created_by=admin_a, recording_ids=[recording.pk], total=1
+    )
+    subject = SubjectRequest.unscoped.create(
+        tenant=tenant_a,
+        created_by=admin_a,
+        number="+49301234567",
+        number_e164="+49301234567",
+        kind="access",
+    )
+    return {"recording": recording, "export": export, "subject": subject}
+
+
+PAGES = [
+    ("exports", {}, EVERYONE),
+    (
+        "export-detail",
+        {"export_id": "export"},
+        {"admin_a": 200, "compliance_a": 200, "supervisor_a": 404, "agent_a": 404},
+    ),
+    ("legal-hold", {"recording_id": "recording"}, KEEPERS_ONLY),
+    ("legal-hold-bulk", {}, KEEPERS_ONLY),
+    ("recording-delete", {"recording_id": "recording"}, KEEPERS_ONLY),
+    ("call-objection", {"call_id": "call"}, KEEPERS_ONLY),
+    ("archive-settings", {}, EVERYONE),
+    ("subject-requests", {}, KEEPERS_ONLY),
+    ("subject-request", {"request_id": "subject"}, KEEPERS_ONLY),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "expected"), PAGES, ids=[p[0] for p in PAGES])
+def test_every_archive_page_per_role(
+    request, tenant_a, archive_objects, web, name, kwargs, expected
+):
+    values = {
+        "export": str(archive_objects["export"].export_id),
+        "recording": archive_objects["recording"].pk,
+        "call": archive_objects["recording"].pbx_call_id,
+        "subject": archive_objects["subject"].pk,
+    }
+    target = url(tenant_a, name, **{k: values[v] for k, v in kwargs.items()})
+    for persona in ROLES:
+        response = web(request.getfixturevalue(persona)).get(target)
+        assert response.status_code == expected[persona], (persona, target)
+        if response.status_code == 200:
+            assert_no_inline_script(response.content.decode())
+
+
+API = [
+    ("export-list", EVERYONE),
+    (
+        "recording-legal-hold-bulk",
+        {"admin_a": 400, "compliance_a": 400, "supervisor_a": 403, "agent_a": 403},
+    ),
+    ("subject-request-list", KEEPERS_ONLY),
+    ("archive-policy", EVERYONE),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), API, ids=[a[0] for a in API])
+def test_every_archive_api_list_per_role(request, tenant_a, api, name, expected):
+    target = reverse(name, kwargs={"tenant_slug": tenant_a.slug})
+    for persona in ROLES:
+        response = api(request.getfixturevalue(persona)).get(target)
+        assert response.status_code == expected[persona], (persona, target)
+
+
+def test_pages_showing_a_recording_audit_the_access(tenant_a, compliance_a, web):
+    recording = make_recording(tenant_a)
+    web(compliance_a).get(url(tenant_a, "legal-hold", recording_id=recording.pk))
+    event = AuditEvent.unscoped.get(action="recording.viewed")
+    assert event.data["recording_ids"] == [recording.pk]

@@ -223,3 +223,41 @@ def test_export_to_s3(s3, tenant_a, admin_a, api, django_capture_on_commit_callb
     zf = _zip_of(client.get(_detail_url(tenant_a, export_id, "download")))
     row = _manifest(zf)[0]
     assert hashlib.sha256(zf.read(row["file"])).hexdigest() == recording.sha256
+
+
+def test_audio_missing_in_storage_is_listed_not_included(tenant_a, admin_a):
+    present = make_recording(tenant_a)
+    missing = make_recording(tenant_a)
+    get_store().purge(missing.storage_key)
+    export = exports.create_export(
+        actor=admin_a,
+        tenant=tenant_a,
+        queryset=exports.selected_recordings(
+            actor=admin_a, tenant=tenant_a, ids=[present.pk, missing.pk]
+        ),
+    )
+    assert exports.build_export(export.pk, tenant_a.pk) == "ready"
+    export.refresh_from_db()
+    body = get_store().get_range(export.storage_key)
+    zf = zipfile.ZipFile(io.BytesIO(b"".join(body.chunks)))
+    rows = {int(r["recording_id"]): r for r in _manifest(zf)}
+    assert rows[present.pk]["included"] == "yes"
+    assert rows[missing.pk]["included"] == "no" and "Speicher" in rows[missing.pk]["note"]
+
+
+def test_an_export_whose_worker_died_is_built_again(
+    tenant_a, admin_a, django_capture_on_commit_callbacks
+):
+    recording = make_recording(tenant_a)
+    export = exports.create_export(
+        actor=admin_a,
+        tenant=tenant_a,
+        queryset=exports.selected_recordings(actor=admin_a, tenant=tenant_a, ids=[recording.pk]),
+    )
+    long_ago = timezone.now() - timedelta(hours=exports.STALE_BUILD_HOURS + 1)
+    Export.unscoped.filter(pk=export.pk).update(
+        status="running", started_at=long_ago, created_at=long_ago, done=0
+    )
+    exports.expire_exports()  # the periodic task; Celery runs eagerly here
+    export.refresh_from_db()
+    assert export.status == "ready" and export.done == 1

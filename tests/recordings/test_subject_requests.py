@@ -181,3 +181,22 @@ def test_access_export_without_recordings_still_lists_the_calls(
     calls = list(csv.DictReader(io.StringIO(zf.read("calls.csv").decode("utf-8-sig"))))
     assert [(c["call_id"], c["consent"]) for c in calls] == [("only-consent", "objected")]
     assert zf.read("manifest.csv").decode("utf-8-sig").count("\n") == 1  # the header only
+
+
+def test_a_person_in_two_tenants_sees_only_the_tenant_of_the_url(
+    tenant_a, tenant_b, compliance_a, api, django_capture_on_commit_callbacks
+):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(tenant=tenant_b, user=compliance_a, role="compliance")
+    make_recording(tenant_a, remote_number=SUBJECT)
+    client = api(compliance_a)
+    in_b = client.post(_url(tenant_b), {"number": SUBJECT, "kind": "erasure"}, format="json")
+    assert in_b.json()["found"]["recordings"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_url(tenant_b, in_b.json()["id"], "erase"))
+    assert Recording.unscoped.get(tenant=tenant_a).audio_state == "stored"
+    export = client.post(
+        reverse("export-list", kwargs={"tenant_slug": tenant_b.slug}), {}, format="json"
+    )
+    assert export.status_code == 400 and export.json()["code"] == "export_empty"

@@ -5,6 +5,10 @@ from hostedpbx.dashboard import Tile
 
 from .selectors import pool_usage
 
+# The tenant's licence stock is for those who manage it; agents and supervisors see their own
+# recent calls on the overview instead (recordings/dashboard.py).
+ROLES = frozenset({"admin", "compliance"})
+
 
 def tiles(*, actor, tenant, membership):
     url = reverse("licensing:overview", kwargs={"tenant_slug": tenant.slug})

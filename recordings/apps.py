@@ -9,6 +9,7 @@ class RecordingsConfig(AppConfig):
     def ready(self):
         from tenancy.services import PBX_USER_CHANGED_HOOKS
 
+        from .archive import tasks as _archive_tasks  # noqa: F401 (registers the tasks)
         from .services import release_unknown_extension
 
         # A new (or reactivated) PBX user releases recordings quarantined for its extension.

@@ -1,4 +1,5 @@
-"""Audit actions of the recordings archive, with their labels (collected by the audit part)."""
+"""Audit actions of the recordings part with their labels (collected by the audit trail
+through ``hostedpbx.parts.part_modules("audit_actions")``)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,21 @@ ACTIONS = {
     "recording.played": (_("Recording played"), "recordings"),
     "recording.downloaded": (_("Recording downloaded"), "recordings"),
     "recording.metadata_exported": (_("Recording list exported (CSV)"), "recordings"),
+    "export.created": (_("Export requested"), "recordings"),
+    "export.built": (_("Export built"), "recordings"),
+    "export.downloaded": (_("Export downloaded"), "recordings"),
+    "export.expired": (_("Export expired and deleted"), "recordings"),
+    "recording.deleted": (_("Recording deleted by hand"), "recordings"),
+    "recording.discarded": (_("Recording audio deleted"), "recordings"),
+    "recording.retention_purged": (_("Recordings purged after the retention period"),
+                                   "recordings"),
+    "recording.legal_hold_set": (_("Legal hold placed"), "recordings"),
+    "recording.legal_hold_lifted": (_("Legal hold lifted"), "recordings"),
+    "recording.legal_hold_bulk_set": (_("Legal hold placed on a search"), "recordings"),
+    "recording.legal_hold_bulk_lifted": (_("Legal hold lifted on a search"), "recordings"),
+    "subject_request.created": (_("Data-subject request recorded"), "consent"),
+    "subject_request.erased": (_("Data of a data subject erased"), "consent"),
+    "call.consent_changed": (_("Caller's consent changed"), "consent"),
     "recordings.settings_changed": (_("Recording settings changed"), "settings"),
 }
 

@@ -101,3 +101,6 @@ class AudioState(models.TextChoices):
 
 class DiscardReason(models.TextChoices):
     CALLER_OBJECTED = "caller_objected", _("the caller objected")
+    RETENTION = "retention", _("retention period ended")
+    DELETED = "deleted", _("deleted by a person")
+    ERASURE = "erasure", _("erasure request (GDPR Art. 17)")

@@ -413,3 +413,187 @@ class RecordingSettings(TenantOwnedModel):
 
     def __str__(self):
         return f"recording settings of tenant {self.tenant_id}"
+
+
+# --- the archive: retention, legal hold, exports, data-subject requests (recordings.archive) ---
+class ArchivePolicy(TenantOwnedModel):
+    """The tenant's archive settings: retention (a default in days, overrides per kind), who
+    may record a caller's objection after the call, and the limits of exports. One row per
+    tenant, created on demand (``recordings.archive.policy.policy_for``)."""
+
+    tenant = models.OneToOneField("tenancy.Tenant", on_delete=models.CASCADE,
+                                  related_name="+")
+    retention_days = models.PositiveIntegerField(
+        _("keep recordings (days)"), null=True, blank=True,
+        help_text=_("Empty: keep until deleted by hand."))
+    retention_auto_days = models.PositiveIntegerField(
+        _("automatic recordings (days)"), null=True, blank=True,
+        help_text=_("Empty: the default applies."))
+    retention_on_demand_days = models.PositiveIntegerField(
+        _("on-demand recordings (days)"), null=True, blank=True,
+        help_text=_("Empty: the default applies."))
+    retention_client_days = models.PositiveIntegerField(
+        _("softphone recordings (days)"), null=True, blank=True,
+        help_text=_("Empty: the default applies."))
+    agents_may_object = models.BooleanField(
+        _("agents may record an objection on their own calls"), default=False)
+    export_expiry_days = models.PositiveIntegerField(_("exports are kept (days)"), default=7)
+    export_max_bytes = models.BigIntegerField(_("largest export (bytes)"),
+                                              default=2 * 1024**3)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("archive settings")
+        verbose_name_plural = _("archive settings")
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+
+    def __str__(self):
+        return f"archive policy of tenant {self.tenant_id}"
+
+
+class LegalHold(TenantOwnedModel):
+    """One legal hold on one recording, with its case reference; lifting keeps the row (the
+    history of holds). ``Recording.legal_hold`` is the fast flag the lists and the purge use."""
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+")
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE,
+                                  related_name="legal_holds", verbose_name=_("recording"))
+    case_reference = models.CharField(_("case reference"), max_length=200)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+", verbose_name=_("set by"))
+    set_at = models.DateTimeField(_("set at"), auto_now_add=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+",
+                                  verbose_name=_("lifted by"))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lift_reason = models.CharField(_("reason for lifting"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        constraints = [
+            models.UniqueConstraint(fields=["recording"], condition=Q(lifted_at__isnull=True),
+                                    name="%(app_label)s_%(class)s_one_active"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_reference} ({self.recording_id})"
+
+
+class ArchiveQuerySet(TenantQuerySet):
+    """Exports and data-subject requests: admins and compliance officers see the tenant's;
+    everyone else only their own."""
+
+    def visible_q(self, membership):
+        if membership.role in (Role.ADMIN, Role.COMPLIANCE):
+            return Q(tenant_id=membership.tenant_id)
+        return Q(tenant_id=membership.tenant_id, created_by_id=membership.user_id)
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting")
+    RUNNING = "running", _("being built")
+    READY = "ready", _("ready")
+    FAILED = "failed", _("failed")
+    EXPIRED = "expired", _("expired")
+
+
+class SubjectRequest(TenantOwnedModel):
+    """A data-subject request (GDPR Art. 15 access, Art. 17 erasure) for a phone number."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("access (Art. 15)")
+        ERASURE = "erasure", _("erasure (Art. 17)")
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("phone number as entered"), max_length=64)
+    number_e164 = models.CharField(_("phone number"), max_length=64)
+    kind = models.CharField(_("request"), max_length=16, choices=Kind.choices)
+    reason = models.CharField(_("reason / reference"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    found = models.JSONField(_("found"), default=dict, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    erasure_report = models.JSONField(_("erasure report"), default=dict, blank=True)
+
+    unscoped, objects = scoped_managers(ArchiveQuerySet)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("data-subject request")
+        verbose_name_plural = _("data-subject requests")
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["access", "erasure"]),
+                                   name="%(app_label)s_%(class)s_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number_e164}"
+
+
+class Export(TenantOwnedModel):
+    """A ZIP of recordings with a manifest, built by a worker and kept until ``expires_at``.
+
+    The selection is frozen at creation (``recording_ids``); ``filters`` records how it was
+    chosen. ``done``/``total`` is the progress.
+    """
+
+    export_id = models.UUIDField(_("export ID"), default=uuid.uuid4, unique=True,
+                                 editable=False)
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    subject_request = models.ForeignKey(SubjectRequest, on_delete=models.SET_NULL, null=True,
+                                        blank=True, related_name="exports",
+                                        verbose_name=_("data-subject request"))
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    recording_ids = models.JSONField(_("recordings"), default=list, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ExportStatus.choices,
+                              default=ExportStatus.QUEUED)
+    total = models.PositiveIntegerField(_("files"), default=0)
+    done = models.PositiveIntegerField(_("files done"), default=0)
+    estimated_bytes = models.BigIntegerField(_("estimated size"), default=0)
+    size = models.BigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the ZIP"), max_length=64, blank=True)
+    storage_key = models.CharField(_("storage key"), max_length=512, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    unscoped, objects = scoped_managers(ArchiveQuerySet)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ExportStatus.values),
+                                   name="%(app_label)s_%(class)s_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="recordings_export_list"),
+            models.Index(fields=["status", "expires_at"], name="recordings_export_expiry"),
+        ]
+
+    def __str__(self):
+        return f"export {self.export_id} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (
+            100 if self.status == ExportStatus.READY else 0)

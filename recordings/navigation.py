@@ -10,4 +10,9 @@ NAV_ITEMS = [
             roles=frozenset({Role.ADMIN, Role.COMPLIANCE}), order=42),
     NavItem(_("Recording settings"), "recordings:settings", roles=frozenset({Role.ADMIN}),
             order=43),
+    NavItem(_("Exports"), "recordings:exports", order=43),
+    NavItem(_("Data-subject requests"), "recordings:subject-requests",
+            roles=frozenset({Role.ADMIN, Role.COMPLIANCE}), order=44),
+    NavItem(_("Archive settings"), "recordings:archive-settings",
+            roles=frozenset({Role.ADMIN, Role.COMPLIANCE}), order=45),
 ]

@@ -4,6 +4,8 @@ Intervals come from settings so that fault tests and busy installations can chan
 ``INGEST_SWEEP_SECONDS`` (60), ``INGEST_SCAN_SECONDS`` (15), ``INGEST_PURGE_SECONDS`` (3600).
 """
 
+from celery.schedules import crontab
+
 from .conf import setting
 
 BEAT_SCHEDULE = {
@@ -24,3 +26,15 @@ BEAT_SCHEDULE = {
         "schedule": float(setting("INGEST_PURGE_SECONDS")),
     },
 }
+
+# The archive (recordings.archive): the daily retention purge and the hourly export expiry.
+BEAT_SCHEDULE.update({
+    "recordings.archive.purge-retention": {
+        "task": "recordings.archive.purge_retention",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    "recordings.archive.expire-exports": {
+        "task": "recordings.archive.expire_exports",
+        "schedule": 3600.0,
+    },
+})

@@ -5,7 +5,7 @@ import tempfile
 
 from django.utils import timezone
 
-from recordings.models import Call, Ingest, Recording
+from recordings.models import Call, Export, Ingest, Recording, SubjectRequest
 from recordings.storage import get_store
 
 AUDIO = b"RIFF" + bytes(40)
@@ -31,5 +31,12 @@ def build(*, tenant, node, admin) -> dict:
         audio.write(AUDIO)
         audio.flush()
         get_store().put_file(recording.storage_key, audio.name)
+    # The archive: an export and a data-subject request.
+    export = Export.unscoped.create(tenant=tenant, created_by=admin,
+                                    recording_ids=[recording.pk], total=1)
+    subject = SubjectRequest.unscoped.create(tenant=tenant, created_by=admin,
+                                             number="030 1234567", number_e164="+49301234567",
+                                             kind="erasure")
     return {"call_id": call.call_id, "ingest_id": str(ingest.ingest_id),
-            "recording_id": recording.pk}
+            "recording_id": recording.pk, "export_id": str(export.export_id),
+            "request_id": subject.pk}

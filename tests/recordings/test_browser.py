@@ -1,9 +1,9 @@
 """The recordings pages in Chromium: uploading several files with progress, the ingest page
-following the work, the objection button with its confirmation."""
+following the work. (The objection flow is in test_browser_archive.py.)"""
 
 import pytest
 
-from recordings.models import Ingest, Recording
+from recordings.models import Recording
 from tests import audio_samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,18 +47,3 @@ def test_ingest_page_follows_the_work(live_server, page, admin_a, password, push
         ".textContent === '1'", timeout=15000)
     assert "gespeichert" in page.locator("#ingest-table tbody").inner_text()
 
-
-def test_agent_marks_an_objection_after_confirming(live_server, page, agent_a, password,
-                                                   ingest_file, wav, monitor_201):
-    ingest = ingest_file(wav, call_id="browser-obj")
-    # The objection is an action of the recording's detail page (never on the list's rows).
-    log_in(page, live_server, "anna", password, f"/t/alpha/recordings/{ingest.recording_id}/")
-    page.once("dialog", lambda dialog: dialog.dismiss())
-    page.click("text=Anrufer hat widersprochen")
-    assert Recording.unscoped.get(pk=ingest.recording_id).audio_state == "stored"
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.click("text=Anrufer hat widersprochen")
-    page.wait_for_selector(".msg.success")
-    assert page.locator("#player").count() == 0, "no player once the audio is discarded"
-    assert Recording.unscoped.get(pk=ingest.recording_id).audio_state == "discarded"
-    assert Ingest.unscoped.get(pk=ingest.pk).status == "stored"

@@ -71,12 +71,19 @@ def test_objection_after_storage_deletes_the_object(pbx_api, node_a, ingest_file
         "call.consent_changed", "recording.discarded"]
 
 
+def allow_agents(tenant):
+    from recordings.archive.policy import update_policy
+
+    update_policy(actor=None, tenant=tenant, agents_may_object=True)
+
+
 def test_agent_marks_objection_on_own_call(api, agent_a, tenant_a, ingest_file, wav,
                                            monitor_201, django_capture_on_commit_callbacks):
+    allow_agents(tenant_a)
     recording = ingest_file(wav, call_id="obj-3").recording
     with django_capture_on_commit_callbacks(execute=True):
         response = api(agent_a).post(objection_url(tenant_a, "obj-3"),
-                                     {"note": "Kunde hat widersprochen"}, format="json")
+                                     {"reason": "Kunde hat widersprochen"}, format="json")
     assert response.status_code == 200
     body = response.json()
     assert body["changed"] and body["recordings_discarded"] == 1
@@ -84,14 +91,33 @@ def test_agent_marks_objection_on_own_call(api, agent_a, tenant_a, ingest_file, 
     recording.refresh_from_db()
     assert recording.audio_state == "discarded"
     assert not get_store().path(recording.storage_key).exists()
-    again = api(agent_a).post(objection_url(tenant_a, "obj-3"), format="json").json()
+    again = api(agent_a).post(objection_url(tenant_a, "obj-3"), {"reason": "again"},
+                              format="json").json()
     assert again["changed"] is False
+
+
+def test_objection_needs_a_reason(api, admin_a, tenant_a, ingest_file, wav):
+    ingest_file(wav, call_id="obj-r")
+    response = api(admin_a).post(objection_url(tenant_a, "obj-r"), format="json")
+    assert response.status_code == 400 and response.json()["code"] == "reason_required"
+    assert Call.unscoped.get(call_id="obj-r").consent == "unknown"
+
+
+def test_agents_may_not_object_unless_the_tenant_allows_it(api, agent_a, tenant_a,
+                                                           ingest_file, wav):
+    ingest_file(wav, call_id="obj-d")
+    response = api(agent_a).post(objection_url(tenant_a, "obj-d"), {"reason": "x"},
+                                 format="json")
+    assert response.status_code == 403 and response.json()["code"] == "role_not_permitted"
+    assert Call.unscoped.get(call_id="obj-d").consent == "unknown"
 
 
 def test_agent_cannot_object_on_another_extensions_call(api, agent_a, tenant_a, ingest_file,
                                                         wav, supervisor_ext_a):
+    allow_agents(tenant_a)
     ingest_file(wav, call_id="obj-4", extension="210")
-    response = api(agent_a).post(objection_url(tenant_a, "obj-4"), format="json")
+    response = api(agent_a).post(objection_url(tenant_a, "obj-4"), {"reason": "x"},
+                                 format="json")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert Call.unscoped.get(call_id="obj-4").consent == "unknown"
 
@@ -100,10 +126,12 @@ def test_supervisor_objects_only_on_own_calls(api, supervisor_a, tenant_a, inges
                                               sample_dir, agent_ext_a):
     from tests import audio_samples
 
+    allow_agents(tenant_a)
     ingest_file(wav, call_id="obj-5", extension="201")
     ingest_file(audio_samples.mulaw_wav(sample_dir), call_id="obj-6", extension="210")
-    assert api(supervisor_a).post(objection_url(tenant_a, "obj-5")).status_code == 404
-    assert api(supervisor_a).post(objection_url(tenant_a, "obj-6")).status_code == 200
+    client = api(supervisor_a)
+    assert client.post(objection_url(tenant_a, "obj-5"), {"reason": "x"}).status_code == 403
+    assert client.post(objection_url(tenant_a, "obj-6"), {"reason": "x"}).status_code == 200
 
 
 def test_admin_and_compliance_object_on_any_call(api, admin_a, compliance_a, tenant_a,
@@ -112,9 +140,10 @@ def test_admin_and_compliance_object_on_any_call(api, admin_a, compliance_a, ten
 
     ingest_file(wav, call_id="obj-7")
     ingest_file(audio_samples.mulaw_wav(sample_dir), call_id="obj-8")
-    first = api(admin_a).post(objection_url(tenant_a, "obj-7")).json()
+    first = api(admin_a).post(objection_url(tenant_a, "obj-7"), {"reason": "per e-mail"}).json()
     assert first["call"]["consent_source"] == "admin"
-    assert api(compliance_a).post(objection_url(tenant_a, "obj-8")).status_code == 200
+    assert api(compliance_a).post(objection_url(tenant_a, "obj-8"),
+                                  {"reason": "x"}).status_code == 200
 
 
 def test_objection_is_final(pbx_api, node_a):

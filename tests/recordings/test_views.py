@@ -31,8 +31,10 @@ def test_recordings_page_lists_rows_with_flags_in_german(web, admin_a, ingest_fi
 def test_agent_sees_own_rows_and_objects_through_the_menu(web, agent_a, ingest_file, wav,
                                                           sample_dir, supervisor_ext_a,
                                                           django_capture_on_commit_callbacks):
+    from recordings.archive.policy import update_policy
     from tests import audio_samples
 
+    update_policy(actor=None, tenant=agent_a.memberships.get().tenant, agents_may_object=True)
     ingest_file(wav, call_id="own")
     ingest_file(audio_samples.mulaw_wav(sample_dir), call_id="theirs", extension="210")
     client = web(agent_a)
@@ -43,12 +45,13 @@ def test_agent_sees_own_rows_and_objects_through_the_menu(web, agent_a, ingest_f
     assert "calls/own/objection" in client.get(f"/t/alpha/recordings/{own.pk}/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/t/alpha/recordings/calls/own/objection/",
-                               {"next": "/t/alpha/recordings/?kind=auto"})
+                               {"next": "/t/alpha/recordings/?kind=auto",
+                                "reason": "Anrufer hat widersprochen"})
     assert response.status_code == 302 and response["Location"] == "/t/alpha/recordings/?kind=auto"
     assert Call.unscoped.get(call_id="own").consent == "objected"
     assert client.post("/t/alpha/recordings/calls/theirs/objection/").status_code == 404
     evil = client.post("/t/alpha/recordings/calls/own/objection/",
-                       {"next": "https://evil.example/"})
+                       {"next": "https://evil.example/", "reason": "again"})
     assert evil["Location"] == "/t/alpha/recordings/"
 
 
@@ -143,6 +146,6 @@ def test_overview_shows_recent_recordings_and_the_quarantine(web, admin_a, agent
     ingest_file(audio_samples.mulaw_wav(sample_dir), extension="277")
     admin_page = web(admin_a).get("/t/alpha/").content.decode()
     assert "Aufzeichnungen (7 Tage)" in admin_page
-    assert "Aufzeichnungen in Quarantäne" in admin_page and "wartet auf Sie" in admin_page
+    assert "Zustand der Annahme" in admin_page and "wartet auf Sie" in admin_page
     agent_page = web(agent_a).get("/t/alpha/").content.decode()
     assert "Aufzeichnungen (7 Tage)" in agent_page and "Quarantäne" not in agent_page

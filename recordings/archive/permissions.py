@@ -1,0 +1,37 @@
+"""Who may do what in the archive: one function per capability (the lead moves them into
+tenancy/permissions.py later). Tenant scoping is separate: these only look at the role."""
+
+from tenancy.choices import Role
+
+KEEPERS = frozenset({Role.ADMIN, Role.COMPLIANCE})
+
+
+def may_change_archive_settings(membership) -> bool:
+    return membership.role == Role.ADMIN
+
+
+def may_delete_recordings(membership) -> bool:
+    return membership.role in KEEPERS
+
+
+def may_set_legal_hold(membership) -> bool:
+    return membership.role in KEEPERS
+
+
+def may_handle_subject_requests(membership) -> bool:
+    return membership.role in KEEPERS
+
+
+def may_export(membership) -> bool:
+    """Everyone may export what they may see (the selection is scoped by ``for_actor``)."""
+    return True
+
+
+def may_record_objection(membership, call, policy) -> bool:
+    """Admins and compliance officers on any call; agents and supervisors on calls of their own
+    extension, when the tenant allows it (``ArchivePolicy.agents_may_object``)."""
+    if membership.role in KEEPERS:
+        return True
+    if not policy.agents_may_object or not membership.pbx_user_id:
+        return False
+    return bool(call.extension) and call.extension == membership.pbx_user.extension

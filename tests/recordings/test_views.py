@@ -23,7 +23,7 @@ def test_recordings_page_lists_rows_with_flags_in_german(web, admin_a, ingest_fi
     assert "/objection/" not in html, "no destructive action on rows (it is on the detail)"
     first, second = Recording.unscoped.order_by("pbx_call_id")
     detail = web(admin_a).get(f"/t/alpha/recordings/{first.pk}/").content.decode()
-    assert detail.count('action="/t/alpha/recordings/calls/v-1/objection/"') == 1
+    assert detail.count('href="/t/alpha/recordings/calls/v-1/objection/?next=') == 1
     objected = web(admin_a).get(f"/t/alpha/recordings/{second.pk}/").content.decode()
     assert "/calls/v-2/objection/" not in objected, "no objection button on an objected call"
 

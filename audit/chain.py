@@ -149,6 +149,9 @@ class VerifyResult:
     bad_chain: str = ""
     bad_seq: int | None = None
     reason: str = ""
+    last_seq: int = 0
+    last_time: str = ""
+    checkpoint_seq: int = 0
 
     def message(self) -> str:
         if self.ok:
@@ -162,15 +165,26 @@ VERIFY_COLUMNS = ("id",) + tuple(
 ) + ("hash",)
 
 
-def verify_chain_rows(chain: str, rows, head: tuple[int, str] | None):
-    """Check one chain's rows (ordered by seq). Returns ``(count, failure or None)``.
+@dataclass
+class ChainCheck:
+    """What one chain's verification found: ``failure`` is ``(event_id, seq, reason)``."""
 
-    ``failure`` is ``(event_id, seq, reason)``. ``head`` is ``(last_seq, last_hash)`` as the
-    database records it, or None when verifying an export without a head.
-    """
-    expected_seq = 1
-    prev = GENESIS_HASH
-    count = 0
+    count: int = 0
+    last_hash: str = GENESIS_HASH
+    last_seq: int = 0
+    last_time: str = ""
+    failure: tuple | None = None
+
+
+def check_rows(chain: str, rows, *, first_seq: int = 1, start_hash: str = GENESIS_HASH,
+               checkpoints: dict | None = None) -> ChainCheck:
+    """Check consecutive rows of one chain (ordered by seq), starting at ``first_seq`` whose
+    ``prev_hash`` must be ``start_hash``; each event's hash is compared with ``checkpoints``
+    (``{seq: hash}``) where one exists."""
+    checkpoints = checkpoints or {}
+    result = ChainCheck(last_hash=start_hash, last_seq=first_seq - 1)
+    expected_seq = first_seq
+    prev = start_hash
     for row in rows:
         values = dict(zip(VERIFY_COLUMNS, row, strict=True))
         event_id = values.pop("id")
@@ -180,28 +194,82 @@ def verify_chain_rows(chain: str, rows, head: tuple[int, str] | None):
             values["occurred_at"] = format_time(values["occurred_at"])
         if isinstance(values["data"], str):
             values["data"] = json.loads(values["data"])
+        seq = values["seq"]
         if values["chain"] != chain:
-            return count, (event_id, values["seq"], f"event belongs to chain {values['chain']}")
-        if values["seq"] != expected_seq:
-            return count, (
-                event_id, values["seq"],
-                f"sequence gap or reorder: expected {expected_seq}, found {values['seq']}",
-            )
+            result.failure = (event_id, seq, f"event belongs to chain {values['chain']}")
+            return result
+        if seq != expected_seq:
+            result.failure = (event_id, seq,
+                              f"sequence gap or reorder: expected {expected_seq}, found {seq}")
+            return result
         if values["prev_hash"] != prev:
-            return count, (event_id, values["seq"], "prev_hash does not match the event before")
+            result.failure = (event_id, seq, "prev_hash does not match the event before")
+            return result
         if compute_hash(values) != stored_hash:
-            return count, (event_id, values["seq"], "hash does not match the event's content")
+            result.failure = (event_id, seq, "hash does not match the event's content")
+            return result
+        if seq in checkpoints and checkpoints[seq] != stored_hash:
+            result.failure = (event_id, seq,
+                              "hash differs from the signed checkpoint of this event: "
+                              "the chain was rewritten")
+            return result
         prev = stored_hash
         expected_seq += 1
-        count += 1
-    if head is not None and (head[0] != count or head[1] != prev):
-        return count, (None, count, f"chain head says seq {head[0]}, the events end at {count}")
-    return count, None
+        result.count += 1
+        result.last_time = values["occurred_at"]
+    result.last_hash, result.last_seq = prev, expected_seq - 1
+    return result
 
 
-def verify(tenant=None) -> VerifyResult:
-    """Verify every chain (or one tenant's) from the first event to the head."""
-    heads = AuditChainHead.objects.all()
+def check_chain(chain: str, rows, *, head: tuple[int, str] | None, first_seq: int = 1,
+                checkpoints: dict | None = None) -> ChainCheck:
+    """Check one whole chain: its rows, its head, and every signed checkpoint.
+
+    ``head`` is ``(last_seq, last_hash)`` as the database records it (None for an export
+    without one). Events before ``first_seq`` were purged: the checkpoint of ``first_seq - 1``
+    must exist and give the first kept event's ``prev_hash``.
+    """
+    checkpoints = checkpoints or {}
+    start_hash = GENESIS_HASH
+    if first_seq > 1:
+        if first_seq - 1 not in checkpoints:
+            return ChainCheck(failure=(None, first_seq, (
+                f"events before seq {first_seq} are gone and no signed checkpoint covers "
+                f"seq {first_seq - 1}")))
+        start_hash = checkpoints[first_seq - 1]
+    result = check_rows(chain, rows, first_seq=first_seq, start_hash=start_hash,
+                        checkpoints=checkpoints)
+    if result.failure:
+        return result
+    if head is not None and (head[0] != result.last_seq or head[1] != result.last_hash):
+        result.failure = (None, result.last_seq,
+                          f"chain head says seq {head[0]}, the events end at {result.last_seq}")
+    elif checkpoints and max(checkpoints) > result.last_seq:
+        result.failure = (None, result.last_seq, (
+            f"the chain ends at seq {result.last_seq}, but a signed checkpoint covers seq "
+            f"{max(checkpoints)}: events were cut off"))
+    return result
+
+
+def verify_chain_rows(chain: str, rows, head: tuple[int, str] | None):
+    """Check one chain from genesis: ``(count, failure or None)`` (kept for callers)."""
+    result = check_chain(chain, rows, head=head)
+    return result.count, result.failure
+
+
+def chain_rows(chain: str, first_seq: int = 1, last_seq: int | None = None):
+    events = AuditEvent.unscoped.filter(chain=chain, seq__gte=first_seq)
+    if last_seq is not None:
+        events = events.filter(seq__lte=last_seq)
+    return events.order_by("seq").values_list(*VERIFY_COLUMNS).iterator(chunk_size=5000)
+
+
+def verify(tenant=None, *, checkpoints: bool = True) -> VerifyResult:
+    """Verify every chain (or one tenant's) from its first kept event to its head, and against
+    the signed checkpoints in storage (``checkpoints=False`` skips them: chain links only)."""
+    from . import checkpoints as checkpoint_store
+
+    heads = AuditChainHead.objects.select_related("tenant")
     if tenant is not None:
         heads = heads.filter(chain=chain_key(tenant.pk))
     total = 0
@@ -213,17 +281,23 @@ def verify(tenant=None) -> VerifyResult:
     if first_stray:
         return VerifyResult(False, 0, 0, first_stray[0], first_stray[1], first_stray[2],
                             "event in a chain that has no head")
+    last = VerifyResult(True, 0, 0)
     for head in heads.order_by("chain"):
-        rows = (
-            AuditEvent.unscoped.filter(chain=head.chain)
-            .order_by("seq")
-            .values_list(*VERIFY_COLUMNS)
-            .iterator(chunk_size=5000)
-        )
-        count, failure = verify_chain_rows(head.chain, rows, (head.last_seq, head.last_hash))
-        total += count
+        signed = checkpoint_store.Checkpoints()
+        if checkpoints:
+            signed = checkpoint_store.load(head.tenant)
+            if signed.problems:
+                return VerifyResult(False, total, chains, None, head.chain, None,
+                                    signed.problems[0])
+        result = check_chain(head.chain, chain_rows(head.chain, head.first_seq),
+                             head=(head.last_seq, head.last_hash), first_seq=head.first_seq,
+                             checkpoints=signed.by_seq)
+        total += result.count
         chains += 1
-        if failure:
-            event_id, seq, reason = failure
+        if result.failure:
+            event_id, seq, reason = result.failure
             return VerifyResult(False, total, chains, event_id, head.chain, seq, reason)
-    return VerifyResult(True, total, chains)
+        last = VerifyResult(True, total, chains, last_seq=result.last_seq,
+                            last_time=result.last_time, checkpoint_seq=signed.last_seq)
+    last.count, last.chains = total, chains
+    return last

@@ -79,18 +79,21 @@ def test_exports_stream_csv_and_jsonl_that_verify_offline(api, compliance_a, ten
     assert csv_text.splitlines()[0].startswith("seq,occurred_at")
     response = client.get(base(tenant_a) + "audit-events/export/?format=jsonl")
     lines = b"".join(response.streaming_content).decode().splitlines()
-    events = [json.loads(line) for line in lines]
+    header, events = json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
+    assert header["record"] == "export" and header["filtered"] is False
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert (header["first_seq"], header["last_seq"], header["head_seq"]) == (
+        1, len(events), len(events))
     path = tmp_path / "trail.jsonl"
     path.write_text("\n".join(lines) + "\n")
     ok = subprocess.run([sys.executable, "scripts/verify_audit_export.py", str(path)],
                         capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout.startswith(f"OK {len(events)} events")
     events[2]["data"] = {"i": 999}
-    path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    path.write_text("\n".join(json.dumps(e) for e in [header, *events]) + "\n")
     broken = subprocess.run([sys.executable, "scripts/verify_audit_export.py", str(path)],
                             capture_output=True, text=True)
-    assert broken.returncode == 1 and "line 3" in broken.stdout
+    assert broken.returncode == 1 and "line 4" in broken.stdout
     assert api(agent_a).get(base(tenant_a) + "audit-events/export/?format=csv").status_code == 403
     bad = client.get(base(tenant_a) + "audit-events/export/?format=xml")
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_format"

@@ -67,7 +67,7 @@ class Broken(Exception):
 
 
 def check_checkpoints(stored, chain, public_key, notes):
-    """``{seq: hash}`` of the well-signed checkpoints of ``chain``; raises ``Broken`` for a bad one."""
+    """``{seq: hash}`` of the good checkpoints of ``chain``; raises ``Broken`` for a bad one."""
     by_seq = {}
     unsigned = False
     for item in stored:
@@ -164,10 +164,9 @@ def verify(lines, *, public_key=None, extra_checkpoints=()):
     if first != start:
         raise Broken(f"the export starts at seq {first}, the chain at seq {start} "
                      "(events at the front are missing)")
-    if start > 1:
-        if start - 1 not in checkpoints:
-            raise Broken(f"events before seq {start} were purged, but no signed checkpoint "
-                         f"covers seq {start - 1}")
+    if start > 1 and start - 1 not in checkpoints:
+        raise Broken(f"events before seq {start} were purged, but no signed checkpoint "
+                     f"covers seq {start - 1}")
     if (last, events[-1]["hash"]) != (header["head_seq"], header["head_hash"]):
         raise Broken(f"the export ends at seq {last}, the chain head at export time was seq "
                      f"{header['head_seq']} (events at the end are missing)")

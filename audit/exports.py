@@ -58,11 +58,12 @@ def jsonl_lines(events, header: dict | None = None):
         yield json.dumps(fields, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def zone_for(choice: str):
-    """``(tzinfo, name)`` for ``local`` (the portal's zone) or ``utc``."""
+def zone_for(choice: str, tenant=None):
+    """``(tzinfo, name)`` for ``local`` (the tenant's time zone) or ``utc``."""
     if choice == "utc":
         return UTC, "UTC"
-    return ZoneInfo(settings.TIME_ZONE), settings.TIME_ZONE
+    name = getattr(tenant, "timezone", "") or settings.TIME_ZONE
+    return ZoneInfo(name), name
 
 
 def csv_lines(events, zone=UTC, zone_name="UTC"):

@@ -12,6 +12,7 @@ from audit import checkpoints, exports
 from audit.chain import verify
 from audit.models import AuditChainHead, AuditEvent, chain_key
 from audit.permissions import may_review_audit
+from audit.selectors import remember_verification
 from audit.signing import public_key_b64
 from hostedpbx.api.base import TenantAPIView, TenantScopedViewSet
 from hostedpbx.api.errors import ApiError
@@ -73,7 +74,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         head = AuditChainHead.objects.get(chain=chain_key(self.tenant.pk))
         events = events.filter(seq__lte=head.last_seq).order_by("seq")
         if kind == "csv":
-            zone, zone_name = exports.zone_for(zone_choice)
+            zone, zone_name = exports.zone_for(zone_choice, self.tenant)
             lines = exports.csv_lines(events.iterator(chunk_size=2000), zone, zone_name)
         else:
             zone_name = "UTC"
@@ -103,6 +104,7 @@ class AuditVerifyView(TenantAPIView):
     @extend_schema(responses=VerifyResultSerializer)
     def get(self, request, tenant_slug=None):
         result = verify(self.tenant)
+        remember_verification(self.tenant, result)
         with transaction.atomic():
             audit.record(actor=request.user, tenant=self.tenant, action="audit.verified",
                          data={"ok": result.ok, "count": result.count})

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.chain import verify
+from audit.selectors import remember_verification
 from tenancy.models import Tenant
 
 
@@ -18,6 +19,8 @@ class Command(BaseCommand):
             if scope is None:
                 raise CommandError(f"No tenant {tenant!r}")
         result = verify(scope)
+        if scope is not None:
+            remember_verification(scope, result)
         if result.ok:
             self.stdout.write(result.message())
             return

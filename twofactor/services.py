@@ -73,10 +73,13 @@ def verify_code(*, actor, token: str, ip: str = ""):
     """The device that accepts ``token`` (authenticator first, then a one-time recovery code),
     or None. Success and failure are audited; django-otp throttles repeated failures."""
     token = (token or "").strip().replace(" ", "").lower()
+    # Six digits go to the authenticator, anything else to the recovery codes: each kind is
+    # throttled on its own.
+    kind = TOTPDevice if token.isdigit() else StaticDevice
     with transaction.atomic():
         accepted = None
         for device in devices_for_user(actor, for_verify=True):
-            if device.verify_token(token):
+            if isinstance(device, kind) and device.verify_token(token):
                 accepted = device
                 break
         if accepted is None:

@@ -84,6 +84,12 @@ class _LocalStore:
     def put(self, key: str, body: bytes, retain_until) -> None:
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
+        number = 1
+        while path.exists():  # never overwrite a checkpoint (e.g. after a database reset)
+            if path.read_bytes() == body:
+                return None
+            number += 1
+            path = self.root / key.replace(".json", f"-{number}.json")
         path.write_bytes(body)
         path.chmod(0o444)
         return None

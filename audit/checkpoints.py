@@ -22,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -71,8 +72,14 @@ class _S3Store:
         paginator = self.client.get_paginator("list_object_versions")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=folder):
             for version in page.get("Versions", []):
-                body = self.client.get_object(Bucket=self.bucket, Key=version["Key"],
-                                              VersionId=version["VersionId"])["Body"].read()
+                # A stored version never changes: read each one once (signatures are checked
+                # on every verification all the same).
+                cache_key = f"audit-cp:{self.bucket}:{version['Key']}:{version['VersionId']}"
+                body = cache.get(cache_key)
+                if body is None:
+                    body = self.client.get_object(Bucket=self.bucket, Key=version["Key"],
+                                                  VersionId=version["VersionId"])["Body"].read()
+                    cache.set(cache_key, body, timeout=None)
                 found.append((version["Key"], body))
         return found
 
@@ -126,9 +133,10 @@ def _retention_days(tenant) -> int:
 def write_checkpoint(tenant) -> AuditCheckpoint | None:
     """Sign and store the current head of ``tenant``'s chain (the provider chain for None).
 
-    Returns the new checkpoint, or None when the chain is empty or its head already has one
-    (so re-running is harmless). The storage write happens before the database row, and an
-    ``audit.checkpoint_written`` event follows in the chain itself.
+    Returns the new checkpoint, or None when the chain is empty or nothing but the last
+    checkpoint's own event was added since (so re-running is harmless). The storage write
+    happens before the database row, and an ``audit.checkpoint_written`` event follows in the
+    chain itself.
     """
     import audit
 
@@ -136,7 +144,9 @@ def write_checkpoint(tenant) -> AuditCheckpoint | None:
     head = AuditChainHead.objects.filter(chain=chain).first()
     if head is None or head.last_seq == 0:
         return None
-    if AuditCheckpoint.objects.filter(chain=chain, seq=head.last_seq).exists():
+    last = AuditCheckpoint.objects.filter(chain=chain).order_by("-seq").first()
+    # Nothing new since the last checkpoint but its own audit.checkpoint_written event.
+    if last is not None and head.last_seq <= last.seq + 1:
         return None
     now = timezone.now()
     public = signing.public_key_b64()

@@ -70,3 +70,13 @@ def test_bucket_without_object_lock_still_gets_checkpoints(s3, tenant_a, capsys)
     out = capsys.readouterr().out
     assert "1 checkpoints written" in out and "locked until" not in out
     assert load(tenant_a).last_seq == 2
+
+
+def test_an_idle_chain_gets_no_new_checkpoint(s3, tenant_a):
+    from audit.checkpoints import write_checkpoint
+
+    _append(tenant_a, 2)
+    assert write_checkpoint(tenant_a).seq == 2
+    assert write_checkpoint(tenant_a) is None  # only its own event since
+    _append(tenant_a, 1)
+    assert write_checkpoint(tenant_a).seq == 4

@@ -109,8 +109,10 @@ def record(
     actor_type, actor_id, label = describe_actor(actor)
     if actor_label:
         label = actor_label
-    _ensure_head(chain, tenant_id)
-    head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:  # the chain's first event: one round trip less on every later one
+        _ensure_head(chain, tenant_id)
+        head = AuditChainHead.objects.select_for_update().get(chain=chain)
     event = AuditEvent(
         chain=chain,
         seq=head.last_seq + 1,

@@ -109,8 +109,10 @@ def record(
     actor_type, actor_id, label = describe_actor(actor)
     if actor_label:
         label = actor_label
-    _ensure_head(chain, tenant_id)
-    head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:  # the chain's first event: one round trip less on every later one
+        _ensure_head(chain, tenant_id)
+        head = AuditChainHead.objects.select_for_update().get(chain=chain)
     event = AuditEvent(
         chain=chain,
         seq=head.last_seq + 1,
@@ -149,6 +151,9 @@ class VerifyResult:
     bad_chain: str = ""
     bad_seq: int | None = None
     reason: str = ""
+    last_seq: int = 0
+    last_time: str = ""
+    checkpoint_seq: int = 0
 
     def message(self) -> str:
         if self.ok:
@@ -162,15 +167,26 @@ VERIFY_COLUMNS = ("id",) + tuple(
 ) + ("hash",)
 
 
-def verify_chain_rows(chain: str, rows, head: tuple[int, str] | None):
-    """Check one chain's rows (ordered by seq). Returns ``(count, failure or None)``.
+@dataclass
+class ChainCheck:
+    """What one chain's verification found: ``failure`` is ``(event_id, seq, reason)``."""
 
-    ``failure`` is ``(event_id, seq, reason)``. ``head`` is ``(last_seq, last_hash)`` as the
-    database records it, or None when verifying an export without a head.
-    """
-    expected_seq = 1
-    prev = GENESIS_HASH
-    count = 0
+    count: int = 0
+    last_hash: str = GENESIS_HASH
+    last_seq: int = 0
+    last_time: str = ""
+    failure: tuple | None = None
+
+
+def check_rows(chain: str, rows, *, first_seq: int = 1, start_hash: str = GENESIS_HASH,
+               checkpoints: dict | None = None) -> ChainCheck:
+    """Check consecutive rows of one chain (ordered by seq), starting at ``first_seq`` whose
+    ``prev_hash`` must be ``start_hash``; each event's hash is compared with ``checkpoints``
+    (``{seq: hash}``) where one exists."""
+    checkpoints = checkpoints or {}
+    result = ChainCheck(last_hash=start_hash, last_seq=first_seq - 1)
+    expected_seq = first_seq
+    prev = start_hash
     for row in rows:
         values = dict(zip(VERIFY_COLUMNS, row, strict=True))
         event_id = values.pop("id")
@@ -180,28 +196,230 @@ def verify_chain_rows(chain: str, rows, head: tuple[int, str] | None):
             values["occurred_at"] = format_time(values["occurred_at"])
         if isinstance(values["data"], str):
             values["data"] = json.loads(values["data"])
+        seq = values["seq"]
         if values["chain"] != chain:
-            return count, (event_id, values["seq"], f"event belongs to chain {values['chain']}")
-        if values["seq"] != expected_seq:
-            return count, (
-                event_id, values["seq"],
-                f"sequence gap or reorder: expected {expected_seq}, found {values['seq']}",
-            )
+            result.failure = (event_id, seq, f"event belongs to chain {values['chain']}")
+            return result
+        if seq != expected_seq:
+            result.failure = (event_id, seq,
+                              f"sequence gap or reorder: expected {expected_seq}, found {seq}")
+            return result
         if values["prev_hash"] != prev:
-            return count, (event_id, values["seq"], "prev_hash does not match the event before")
+            result.failure = (event_id, seq, "prev_hash does not match the event before")
+            return result
         if compute_hash(values) != stored_hash:
-            return count, (event_id, values["seq"], "hash does not match the event's content")
+            result.failure = (event_id, seq, "hash does not match the event's content")
+            return result
+        if seq in checkpoints and checkpoints[seq] != stored_hash:
+            result.failure = (event_id, seq,
+                              "hash differs from the signed checkpoint of this event: "
+                              "the chain was rewritten")
+            return result
         prev = stored_hash
         expected_seq += 1
-        count += 1
-    if head is not None and (head[0] != count or head[1] != prev):
-        return count, (None, count, f"chain head says seq {head[0]}, the events end at {count}")
-    return count, None
+        result.count += 1
+        result.last_time = values["occurred_at"]
+    result.last_hash, result.last_seq = prev, expected_seq - 1
+    return result
 
 
-def verify(tenant=None) -> VerifyResult:
-    """Verify every chain (or one tenant's) from the first event to the head."""
-    heads = AuditChainHead.objects.all()
+def check_chain(chain: str, rows, *, head: tuple[int, str] | None, first_seq: int = 1,
+                checkpoints: dict | None = None) -> ChainCheck:
+    """Check one whole chain: its rows, its head, and every signed checkpoint.
+
+    ``head`` is ``(last_seq, last_hash)`` as the database records it (None for an export
+    without one). Events before ``first_seq`` were purged: the checkpoint of ``first_seq - 1``
+    must exist and give the first kept event's ``prev_hash``.
+    """
+    checkpoints = checkpoints or {}
+    start_hash = GENESIS_HASH
+    if first_seq > 1:
+        if first_seq - 1 not in checkpoints:
+            return ChainCheck(failure=(None, first_seq, (
+                f"events before seq {first_seq} are gone and no signed checkpoint covers "
+                f"seq {first_seq - 1}")))
+        start_hash = checkpoints[first_seq - 1]
+    result = check_rows(chain, rows, first_seq=first_seq, start_hash=start_hash,
+                        checkpoints=checkpoints)
+    if result.failure:
+        return result
+    if head is not None and (head[0] != result.last_seq or head[1] != result.last_hash):
+        result.failure = (None, result.last_seq,
+                          f"chain head says seq {head[0]}, the events end at {result.last_seq}")
+    elif checkpoints and max(checkpoints) > result.last_seq:
+        result.failure = (None, result.last_seq, (
+            f"the chain ends at seq {result.last_seq}, but a signed checkpoint covers seq "
+            f"{max(checkpoints)}: events were cut off"))
+    return result
+
+
+def verify_chain_rows(chain: str, rows, head: tuple[int, str] | None):
+    """Check one chain from genesis: ``(count, failure or None)`` (kept for callers)."""
+    result = check_chain(chain, rows, head=head)
+    return result.count, result.failure
+
+
+def chain_rows(chain: str, first_seq: int = 1, last_seq: int | None = None):
+    events = AuditEvent.unscoped.filter(chain=chain, seq__gte=first_seq)
+    if last_seq is not None:
+        events = events.filter(seq__lte=last_seq)
+    return events.order_by("seq").values_list(*VERIFY_COLUMNS).iterator(chunk_size=5000)
+
+
+# --- the fast path: PostgreSQL, canonical text built directly, ranges in parallel ------------
+_encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
+_encode_data = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_FAST_SQL = """
+    SELECT id, seq, tenant_id,
+           to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           actor_type, actor_id, actor_label, action, object_type, object_id, data::text, ip,
+           prev_hash, hash, chain
+    FROM audit_auditevent WHERE chain = %s AND seq BETWEEN %s AND %s ORDER BY seq
+"""
+
+
+def fast_canonical(row) -> bytes:
+    """``canonical_bytes`` of a ``_FAST_SQL`` row, without building the dict (same bytes)."""
+    (_id, seq, tenant, occurred, actor_type, actor_id, actor_label, action, object_type,
+     object_id, data, ip, prev_hash, _hash, chain) = row
+    enc = _encode_str
+    return (
+        f'{{"action":{enc(action)},"actor_id":{enc(actor_id)},"actor_label":{enc(actor_label)},'
+        f'"actor_type":{enc(actor_type)},"chain":{enc(chain)},'
+        f'"data":{_encode_data(json.loads(data))},"ip":{enc(ip)},"object_id":{enc(object_id)},'
+        f'"object_type":{enc(object_type)},"occurred_at":"{occurred}",'
+        f'"prev_hash":{enc(prev_hash)},"seq":{seq},'
+        f'"tenant":{"null" if tenant is None else tenant}}}'
+    ).encode()
+
+
+@dataclass
+class RangeCheck:
+    first_prev: str = ""
+    last_hash: str = ""
+    last_time: str = ""
+    count: int = 0
+    failure: tuple | None = None
+
+
+def check_range(chain: str, first: int, last: int, checkpoints: dict,
+                final: bool = True) -> RangeCheck:
+    """Verify events ``first..last`` of ``chain`` (PostgreSQL), taking the first event's
+    ``prev_hash`` as given (the caller links ranges). Runs in a worker process too."""
+    from django.db import connection as conn
+
+    sha256 = hashlib.sha256
+    result = RangeCheck()
+    expected = first
+    prev = None
+    conn.ensure_connection()
+    # A named (server-side) cursor streams the range without holding it all in memory.
+    with transaction.atomic(), conn.connection.cursor(name=f"audit_verify_{first}") as stream:
+        stream.itersize = 20000
+        stream.execute(_FAST_SQL, [chain, first, last])
+        for row in stream:
+            seq = row[1]
+            if seq != expected:
+                result.failure = (row[0], seq, (
+                    f"sequence gap or reorder: expected {expected}, found {seq}"))
+                return result
+            if prev is None:
+                result.first_prev = row[12]
+            elif row[12] != prev:
+                result.failure = (row[0], seq, "prev_hash does not match the event before")
+                return result
+            stored = row[13]
+            if sha256(fast_canonical(row)).hexdigest() != stored:
+                result.failure = (row[0], seq, "hash does not match the event's content")
+                return result
+            if seq in checkpoints and checkpoints[seq] != stored:
+                result.failure = (row[0], seq, (
+                    "hash differs from the signed checkpoint of this event: the chain was "
+                    "rewritten"))
+                return result
+            prev = stored
+            expected += 1
+            result.count += 1
+            result.last_time = row[3]
+    result.last_hash = prev or ""
+    if expected != last + 1:
+        result.failure = (None, expected - 1, (
+            f"chain head says seq {last}, the events end at {expected - 1}" if final else
+            f"sequence gap: expected {expected}, found none"))
+    return result
+
+
+def _check_range_in_worker(args):
+    from django.db import connections
+
+    connections.close_all()
+    try:
+        return check_range(*args)
+    finally:
+        connections.close_all()
+
+
+def check_chain_parallel(head, checkpoints: dict, workers: int) -> ChainCheck:
+    """``check_chain`` for a long chain on PostgreSQL: ``workers`` processes each verify a range
+    of sequence numbers; the ranges are then linked (each range's first ``prev_hash`` must be
+    the previous range's last hash) and the result is the same as a sequential check."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from django.db import connections
+
+    first, last = head.first_seq, head.last_seq
+    start_hash = GENESIS_HASH
+    if first > 1:
+        if first - 1 not in checkpoints:
+            return ChainCheck(failure=(None, first, (
+                f"events before seq {first} are gone and no signed checkpoint covers "
+                f"seq {first - 1}")))
+        start_hash = checkpoints[first - 1]
+    total = last - first + 1
+    size = max(1, -(-total // workers))
+    ranges = [(head.chain, lo, min(lo + size - 1, last), checkpoints, lo + size > last)
+              for lo in range(first, last + 1, size)]
+    if len(ranges) <= 1:
+        parts = [check_range(*r) for r in ranges]
+    else:
+        connections.close_all()  # children must not share the parent's connection
+        with ProcessPoolExecutor(max_workers=len(ranges),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_check_range_in_worker, ranges))
+    result = ChainCheck(last_hash=start_hash, last_seq=first - 1)
+    prev = start_hash
+    for (_chain, lo, _hi, _cp, _final), part in zip(ranges, parts, strict=True):
+        if part.count and part.first_prev != prev:
+            result.failure = (None, lo, "prev_hash does not match the event before")
+            return result
+        result.count += part.count
+        if part.failure:
+            result.failure = part.failure
+            return result
+        prev = part.last_hash
+        result.last_time = part.last_time
+    result.last_hash, result.last_seq = prev, first - 1 + result.count
+    if checkpoints and max(checkpoints) > result.last_seq:
+        result.failure = (None, result.last_seq, (
+            f"the chain ends at seq {result.last_seq}, but a signed checkpoint covers seq "
+            f"{max(checkpoints)}: events were cut off"))
+    return result
+
+
+PARALLEL_FROM = 100_000
+
+
+def verify(tenant=None, *, checkpoints: bool = True, workers: int = 1) -> VerifyResult:
+    """Verify every chain (or one tenant's) from its first kept event to its head, and against
+    the signed checkpoints in storage (``checkpoints=False`` skips them: chain links only).
+
+    With ``workers`` > 1 on PostgreSQL, a chain of more than ``PARALLEL_FROM`` events is
+    verified in that many processes (``check_chain_parallel``); the answer is the same.
+    """
+    from . import checkpoints as checkpoint_store
+
+    heads = AuditChainHead.objects.select_related("tenant")
     if tenant is not None:
         heads = heads.filter(chain=chain_key(tenant.pk))
     total = 0
@@ -213,17 +431,33 @@ def verify(tenant=None) -> VerifyResult:
     if first_stray:
         return VerifyResult(False, 0, 0, first_stray[0], first_stray[1], first_stray[2],
                             "event in a chain that has no head")
+    last = VerifyResult(True, 0, 0)
     for head in heads.order_by("chain"):
-        rows = (
-            AuditEvent.unscoped.filter(chain=head.chain)
-            .order_by("seq")
-            .values_list(*VERIFY_COLUMNS)
-            .iterator(chunk_size=5000)
-        )
-        count, failure = verify_chain_rows(head.chain, rows, (head.last_seq, head.last_hash))
-        total += count
+        signed = checkpoint_store.Checkpoints()
+        if checkpoints:
+            signed = checkpoint_store.load(head.tenant)
+            if signed.problems:
+                return VerifyResult(False, total, chains, None, head.chain, None,
+                                    signed.problems[0])
+        events = head.last_seq - head.first_seq + 1
+        if connection.vendor == "postgresql":
+            result = check_chain_parallel(head, signed.by_seq,
+                                          workers if events > PARALLEL_FROM else 1)
+            if not result.failure and (head.last_seq, head.last_hash) != (
+                    result.last_seq, result.last_hash):
+                result.failure = (None, result.last_seq, (
+                    f"chain head says seq {head.last_seq}, the events end at "
+                    f"{result.last_seq}"))
+        else:
+            result = check_chain(head.chain, chain_rows(head.chain, head.first_seq),
+                                 head=(head.last_seq, head.last_hash),
+                                 first_seq=head.first_seq, checkpoints=signed.by_seq)
+        total += result.count
         chains += 1
-        if failure:
-            event_id, seq, reason = failure
+        if result.failure:
+            event_id, seq, reason = result.failure
             return VerifyResult(False, total, chains, event_id, head.chain, seq, reason)
-    return VerifyResult(True, total, chains)
+        last = VerifyResult(True, total, chains, last_seq=result.last_seq,
+                            last_time=result.last_time, checkpoint_seq=signed.last_seq)
+    last.count, last.chains = total, chains
+    return last

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hostedpbx.scoping import TenantQuerySet, scoped_managers
+from hostedpbx.scoping import TenantOwnedModel, TenantQuerySet, scoped_managers
 
 GENESIS_HASH = "0" * 64
 PROVIDER_CHAIN = "provider"
@@ -86,7 +86,61 @@ class AuditChainHead(models.Model):
     )
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # The first event still kept: 1, or the event after the last purged one (audit retention).
+    first_seq = models.BigIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
         return f"{self.chain} @ {self.last_seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement "chain C had event S with hash H", as written to storage.
+
+    The stored object (``storage_key``) is the authority: verification reads checkpoints from
+    storage, not from this table, which only lists what was written (for the menu and purging).
+    """
+
+    chain = models.CharField(max_length=32)
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    public_key = models.CharField(max_length=64)
+    storage_key = models.CharField(max_length=300)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["chain", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"],
+                                    name="%(app_label)s_%(class)s_chain_seq"),
+        ]
+
+    def __str__(self):
+        return f"{self.chain}@{self.seq}"
+
+
+class ComplianceSettings(TenantOwnedModel):
+    """A tenant's compliance options (one row per tenant, created on demand)."""
+
+    regulated = models.BooleanField(
+        _("regulated firm (MiFID II)"), default=False,
+        help_text=_("Keeps audit events at least five years."))
+    audit_retention_days = models.PositiveIntegerField(
+        _("keep audit events (days)"), default=3653)
+    require_2fa_for_all = models.BooleanField(
+        _("two-factor login for every account"), default=False,
+        help_text=_("Admins and compliance officers always need it."))
+
+    class Meta:
+        verbose_name = _("compliance settings")
+        verbose_name_plural = _("compliance settings")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="%(app_label)s_%(class)s_tenant"),
+        ]
+
+    def __str__(self):
+        return f"compliance settings of {self.tenant_id}"

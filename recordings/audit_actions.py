@@ -24,6 +24,16 @@ ACTIONS = {
     "subject_request.created": (_("Data-subject request recorded"), "consent"),
     "subject_request.erased": (_("Data of a data subject erased"), "consent"),
     "call.consent_changed": (_("Caller's consent changed"), "consent"),
+    "recording.ingested": (_("Recording stored"), "recordings"),
+    "recording.duplicate_received": (_("Recording received again"), "recordings"),
+    "recording.rejected": (_("Recording rejected"), "recordings"),
+    "recording.quarantined": (_("Recording quarantined"), "recordings"),
+    "recording.discard_deferred": (_("Recording discard deferred"), "consent"),
+    "ingest.audio_discarded": (_("Received audio discarded"), "consent"),
+    "ingest.audio_purged": (_("Received audio purged"), "recordings"),
+    "ingest.released": (_("Held recording released"), "recordings"),
+    "ingest.retried": (_("Recording ingest retried"), "recordings"),
+    "ingest.upload_deleted": (_("Uploaded recording deleted"), "recordings"),
     "recordings.settings_changed": (_("Recording settings changed"), "settings"),
 }
 

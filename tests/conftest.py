@@ -139,14 +139,56 @@ def password():
 
 
 # --- clients --------------------------------------------------------------------------------
+def authenticator(user):
+    """The account's confirmed TOTP device (enrolled on first use), as a phone app would hold."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(device):
+    """The code the authenticator app shows now for ``device``."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 @pytest.fixture
-def api():
+def _sign_in():
+    """Log a test client in. An account that needs a second factor (admins, compliance
+    officers) confirms its authenticator's code on the real verify page, once per test; later
+    clients of the same account share that verified session."""
+    from django.conf import settings
+
+    from twofactor.policy import requires_two_factor
+
+    verified_sessions = {}
+
+    def sign_in(client, user):
+        if user.pk in verified_sessions:
+            client.cookies[settings.SESSION_COOKIE_NAME] = verified_sessions[user.pk]
+            return client
+        client.force_login(user)
+        if requires_two_factor(user):
+            response = client.post("/account/2fa/verify/",
+                                   {"token": totp_code(authenticator(user))})
+            assert response.status_code == 302, "the persona's second factor was refused"
+            verified_sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api(_sign_in):
     """``api(user)`` → an APIClient logged in as ``user`` (session auth); ``api()`` anonymous."""
 
     def make(user=None):
         client = APIClient()
         if user is not None:
-            client.force_login(user)
+            _sign_in(client, user)
         return client
 
     return make
@@ -165,7 +207,7 @@ def pbx_api():
 
 
 @pytest.fixture
-def web():
+def web(_sign_in):
     """``web(user)`` → Django's test client logged in as ``user``."""
 
     def make(user=None):
@@ -173,7 +215,7 @@ def web():
 
         c = Client()
         if user is not None:
-            c.force_login(user)
+            _sign_in(c, user)
         return c
 
     return make

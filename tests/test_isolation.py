@@ -26,6 +26,8 @@ import tests
 PUBLIC_NAMES = {
     "home", "health", "login", "logout", "set_language", "javascript-catalog", "schema",
     "swagger-ui", "redoc", "api-token",
+    # The signed-in account's own two-factor pages (no tenant, no object).
+    "twofactor:manage", "twofactor:enrol", "twofactor:verify", "twofactor:recovery-codes",
 }
 KWARG_RE = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
 METHODS = ["get", "post", "put", "patch", "delete"]

@@ -27,7 +27,9 @@ def test_compliance_lists_and_filters_newest_first(api, compliance_a, tenant_a):
     client = api(compliance_a)
     body = client.get(base(tenant_a) + "audit-events/").json()
     seqs = [e["seq"] for e in body["results"]]
-    assert seqs == sorted(seqs, reverse=True) and len(seqs) == 5
+    # Five events and carla's own sign-in with her second factor.
+    assert seqs == sorted(seqs, reverse=True) and len(seqs) == 6
+    assert body["results"][0]["action"] == "twofactor.verified"
     assert {"hash", "prev_hash", "action", "occurred_at", "actor_label"} <= set(body["results"][0])
     assert "next" in body  # cursor pagination
     only = client.get(base(tenant_a) + "audit-events/", {"action": "pbx_user."}).json()
@@ -44,7 +46,7 @@ def test_cursor_pages_through_everything(api, admin_a, tenant_a):
         body = client.get(url).json()
         seen += [e["seq"] for e in body["results"]]
         url = body["next"]
-    assert seen == list(range(7, 0, -1))
+    assert seen == list(range(8, 0, -1))  # 7 and alice's second-factor sign-in
 
 
 @pytest.mark.django_db
@@ -79,18 +81,21 @@ def test_exports_stream_csv_and_jsonl_that_verify_offline(api, compliance_a, ten
     assert csv_text.splitlines()[0].startswith("seq,occurred_at")
     response = client.get(base(tenant_a) + "audit-events/export/?format=jsonl")
     lines = b"".join(response.streaming_content).decode().splitlines()
-    events = [json.loads(line) for line in lines]
+    header, events = json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
+    assert header["record"] == "export" and header["filtered"] is False
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert (header["first_seq"], header["last_seq"], header["head_seq"]) == (
+        1, len(events), len(events))
     path = tmp_path / "trail.jsonl"
     path.write_text("\n".join(lines) + "\n")
     ok = subprocess.run([sys.executable, "scripts/verify_audit_export.py", str(path)],
                         capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout.startswith(f"OK {len(events)} events")
     events[2]["data"] = {"i": 999}
-    path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    path.write_text("\n".join(json.dumps(e) for e in [header, *events]) + "\n")
     broken = subprocess.run([sys.executable, "scripts/verify_audit_export.py", str(path)],
                             capture_output=True, text=True)
-    assert broken.returncode == 1 and "line 3" in broken.stdout
+    assert broken.returncode == 1 and "line 4" in broken.stdout
     assert api(agent_a).get(base(tenant_a) + "audit-events/export/?format=csv").status_code == 403
     bad = client.get(base(tenant_a) + "audit-events/export/?format=xml")
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_format"
@@ -100,6 +105,7 @@ def test_exports_stream_csv_and_jsonl_that_verify_offline(api, compliance_a, ten
 def test_trail_page_shows_events_and_verifies(web, compliance_a, tenant_a, agent_a):
     _events(tenant_a, 3)
     page = web(compliance_a).get(f"/t/{tenant_a.slug}/audit/?verify=1").content.decode()
-    assert "license.assigned" in page and 'data-testid="verify-result"' in page
+    assert "Lizenz zugewiesen" in page and 'data-testid="verify-result"' in page
+    assert "license.assigned" not in page.split("<table")[1]  # labels, not codes
     assert "intakt" in page
     assert web(agent_a).get(f"/t/{tenant_a.slug}/audit/").status_code == 403

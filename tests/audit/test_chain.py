@@ -190,3 +190,22 @@ def test_eight_concurrent_writers_keep_one_linear_chain(tenant_a):
     assert [e.seq for e in events] == list(range(1, writers * per_writer + 1))
     result = verify(tenant_a)
     assert result.ok and result.count == writers * per_writer
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("victim", [0, 7, 13, 29])
+def test_parallel_verification_agrees_with_sequential(tenant_a, victim):
+    from audit.chain import check_chain_parallel
+
+    _append(tenant_a, 30)
+    head = AuditChainHead.objects.get(chain=f"t{tenant_a.pk}")
+    whole = check_chain_parallel(head, {}, workers=3)
+    assert whole.failure is None and (whole.count, whole.last_hash) == (30, head.last_hash)
+    event = _events(tenant_a)[victim]
+    _tamper("UPDATE audit_auditevent SET data = %s WHERE id = %s", ['{"i": -1}', event.pk])
+    broken = check_chain_parallel(head, {}, workers=3)
+    assert broken.failure is not None and broken.failure[1] == event.seq
+    assert verify(tenant_a, workers=3).bad_seq == event.seq
+    _tamper("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    assert not verify(tenant_a, workers=3, checkpoints=False).ok

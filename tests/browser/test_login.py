@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.conftest import authenticator, totp_code
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -10,9 +12,13 @@ def test_login_in_chromium_reaches_the_tenant_menu(live_server, page, admin_a, t
     page.goto(f"{live_server.url}/t/{tenant_a.slug}/pbx-users/")
     assert "/login/" in page.url  # anonymous → login page
     assert page.locator("h1").inner_text() == "Anmeldung zum Kundenmenü"
+    device = authenticator(admin_a)  # an admin signs in with a second factor
     page.fill("#id_username", "alice")
     page.fill("#id_password", password)
     page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/account/2fa/verify/**")
+    page.fill("#id_token", totp_code(device))
+    page.click("main form button.primary")
     page.wait_for_url(f"{live_server.url}/t/{tenant_a.slug}/pbx-users/")
     assert page.locator("h1").inner_text() == "TK-Teilnehmer"
     assert "Anna Agentin" in page.locator("table").inner_text()

@@ -20,8 +20,14 @@ def test_login_page_is_german_by_default(web):
 
 @pytest.mark.django_db
 def test_login_reaches_the_tenant_menu_and_is_audited(web, admin_a, tenant_a, password):
+    from tests.conftest import authenticator, totp_code
+
+    device = authenticator(admin_a)  # an admin signs in with a second factor
     client = web()
     response = client.post(reverse("login"), {"username": "alice", "password": password},
+                           follow=True)
+    assert response.redirect_chain[-1][0].startswith("/account/2fa/verify/")
+    response = client.post(response.redirect_chain[-1][0], {"token": totp_code(device)},
                            follow=True)
     assert response.redirect_chain[-1][0] == f"/t/{tenant_a.slug}/"
     assert tenant_a.name in response.content.decode()

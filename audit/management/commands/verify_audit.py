@@ -1,6 +1,9 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.chain import verify
+from audit.selectors import remember_verification
 from tenancy.models import Tenant
 
 
@@ -10,14 +13,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--tenant", help="verify only this tenant's chain (slug)")
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                            help="processes for long chains on PostgreSQL (default: CPUs)")
 
-    def handle(self, tenant=None, **options):
+    def handle(self, tenant=None, workers=1, **options):
         scope = None
         if tenant:
             scope = Tenant.objects.filter(slug=tenant).first()
             if scope is None:
                 raise CommandError(f"No tenant {tenant!r}")
-        result = verify(scope)
+        result = verify(scope, workers=max(1, workers))
+        if scope is not None:
+            remember_verification(scope, result)
         if result.ok:
             self.stdout.write(result.message())
             return

@@ -1,0 +1,1 @@
+"""Two-factor login (TOTP, with recovery codes) on top of django-otp; see docs/audit.md."""

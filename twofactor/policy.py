@@ -1,0 +1,19 @@
+"""Who must sign in with a second factor (pure rules over memberships and tenant settings)."""
+
+from tenancy.models import Membership
+
+ALWAYS_REQUIRED_ROLES = frozenset({"admin", "compliance"})
+
+
+def requires_two_factor(user) -> bool:
+    """Admins and compliance officers always; everyone in a tenant that requires it for all."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    from audit.models import ComplianceSettings
+
+    memberships = list(Membership.unscoped.filter(user=user).values_list("role", "tenant_id"))
+    if any(role in ALWAYS_REQUIRED_ROLES for role, _tenant in memberships):
+        return True
+    tenant_ids = [tenant for _role, tenant in memberships]
+    return ComplianceSettings.unscoped.filter(tenant_id__in=tenant_ids,
+                                              require_2fa_for_all=True).exists()

@@ -127,6 +127,69 @@ def test_other_tenants_admin_gets_404_everywhere(samples, admin_a, admin_b, api,
     assert checked >= 4
 
 
+# URL kwargs that name a kind (the same in every tenant), not one tenant's object.
+TENANT_NEUTRAL_KWARGS = {"tenant_slug", "license"}
+# Strings only tenant A's rows carry (fixtures and samples); none may show under tenant B.
+TENANT_A_MARKERS = ["Anna Agentin", "iso-call-1", "alice"]
+
+
+@pytest.fixture
+def dora(tenant_a, tenant_b):
+    """An account that administers both tenants: only the URL's tenant may decide what it sees."""
+    from tenancy.choices import Role
+
+    from .factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username="dora")
+    MembershipFactory(tenant=tenant_a, user=user, role=Role.ADMIN)
+    MembershipFactory(tenant=tenant_b, user=user, role=Role.ADMIN)
+    return user
+
+
+@pytest.mark.django_db
+def test_two_tenant_account_sees_only_the_urls_tenant(samples, dora, tenant_b, api, web):
+    """Tenant B's slug with tenant A's ids, on every URL pattern, as an admin of both.
+
+    Objects of A answer 404 under B's slug; lists and pages under B's slug show none of A's
+    rows. A view that forgets the tenant (``for_actor(actor)``, or any query over all the
+    account's tenants) fails here, while the one-tenant tests above still pass.
+    """
+    checked = 0
+    b_values = {**samples, "tenant_slug": tenant_b.slug}
+    for route, name, kind in all_patterns():
+        if kind not in ("web", "tenant_api"):
+            continue
+        client = web(dora) if kind == "web" else api(dora)
+        own = client.get(url_for(name, route, samples))
+        assert own.status_code != 404, f"dora cannot reach tenant A's {route}: sample wrong?"
+        url = url_for(name, route, b_values)
+        names_object = set(kwarg_names(route)) - TENANT_NEUTRAL_KWARGS
+        statuses = []
+        for method in METHODS if names_object else ["get"]:
+            response = getattr(client, method)(url)
+            statuses.append(response.status_code)
+            if names_object:
+                # 405: B's admin may learn that the method does not exist, nothing more.
+                assert response.status_code in (404, 405), (
+                    f"{method.upper()} {url} (tenant A's ids under B) answered "
+                    f"{response.status_code}")
+            body = b"".join(response.streaming_content) if response.streaming else (
+                response.content)
+            text = body.decode("utf-8", "replace").replace(url, "")  # an echo of the URL
+            leaked = [marker for marker in TENANT_A_MARKERS if marker in text]
+            assert not leaked, f"{method.upper()} {url} shows tenant A's {leaked}"
+        assert not names_object or 404 in statuses, f"{url}: no method looked the object up"
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.django_db
+def test_a_marker_is_visible_under_its_own_tenant(samples, dora, tenant_a, web):
+    # The markers above are real: under tenant A's slug, A's pages show them.
+    text = web(dora).get(f"/t/{tenant_a.slug}/pbx-users/").content.decode()
+    assert "Anna Agentin" in text
+
+
 @pytest.mark.django_db
 def test_anonymous_is_refused_everywhere(samples, api, web):
     for route, name, kind in all_patterns():

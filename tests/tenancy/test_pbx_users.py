@@ -103,5 +103,15 @@ def test_objects_manager_demands_an_actor(admin_a, admin_b, tenant_a, agent_ext_
         list(PbxUser.objects.all())
     assert PbxUser.objects.for_actor(admin_a, tenant_a).count() == 1
     assert PbxUser.objects.for_actor(admin_b, tenant_a).count() == 0
-    assert PbxUser.objects.for_actor(admin_b).count() == 0
-    assert PbxUser.objects.for_actor(None).count() == 0
+    assert PbxUser.objects.for_actor(None, tenant_a).count() == 0
+
+
+@pytest.mark.django_db
+def test_for_actor_requires_the_tenant(admin_a, tenant_a, agent_ext_a):
+    # Without the tenant an account in two tenants would see both tenants' rows.
+    from hostedpbx.scoping import ScopingError
+
+    with pytest.raises(TypeError):
+        PbxUser.objects.for_actor(admin_a)
+    with pytest.raises(ScopingError):
+        PbxUser.objects.for_actor(admin_a, None)

@@ -1,9 +1,10 @@
 import django_filters
 
 from audit.models import AuditEvent
+from hostedpbx.api.filters import StrictFilterSet
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(StrictFilterSet):
     action = django_filters.CharFilter(method="filter_action",
                                        help_text="exact action, or a prefix ending in '.'")
     actor = django_filters.CharFilter(field_name="actor_label")

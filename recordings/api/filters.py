@@ -1,6 +1,7 @@
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
+from hostedpbx.api.filters import StrictFilterSet
 from recordings.choices import (
     AudioState,
     Consent,
@@ -14,7 +15,7 @@ from recordings.models import Ingest, Recording
 from recordings.phone import digits_of, to_e164
 
 
-class RecordingFilter(filters.FilterSet):
+class RecordingFilter(StrictFilterSet):
     started_after = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_before = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
     extension = filters.CharFilter(field_name="extension")
@@ -45,7 +46,7 @@ class RecordingFilter(filters.FilterSet):
         return queryset.filter(remote_number__contains=digits)
 
 
-class IngestFilter(filters.FilterSet):
+class IngestFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=IngestStatus.choices)
     reason = filters.ChoiceFilter(choices=IngestReason.choices)
     source = filters.ChoiceFilter(choices=IngestSource.choices)

@@ -130,7 +130,8 @@ def test_time_filters(api, admin_a, tenant_a):
 
 def test_bad_filter_values_answer_400(api, admin_a, tenant_a):
     response = api(admin_a).get(f"{list_url(tenant_a)}?direction=sideways")
-    assert response.status_code == 400 and response.json()["code"] == "invalid_choice"
+    assert response.status_code == 400 and response.json()["code"] == "invalid_filter"
+    assert response.json()["errors"]["direction"][0]["code"] == "invalid_choice"
 
 
 def test_cursor_pagination_walks_every_row_once(api, admin_a, tenant_a):

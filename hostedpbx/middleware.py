@@ -21,7 +21,9 @@ class PortalLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = request_ip.set(request.META.get("REMOTE_ADDR", "") or "")
+        from tenancy.auth import client_ip
+
+        token = request_ip.set(client_ip(request))
         try:
             language = request.GET.get("lang")
             remember = language in SUPPORTED

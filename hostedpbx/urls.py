@@ -32,6 +32,8 @@ urlpatterns = [
     path("healthz", views.HealthView.as_view(), name="health"),
     path("login/", tenancy_views.PortalLoginView.as_view(), name="login"),
     path("logout/", tenancy_views.PortalLogoutView.as_view(), name="logout"),
+    path("logged-out/", tenancy_views.LoggedOutView.as_view(), name="logged-out"),
+    path("account/", include("tenancy.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -187,3 +187,18 @@ class Membership(TenantOwnedModel):
     @property
     def is_admin(self):
         return self.role == Role.ADMIN
+
+
+class PasswordChangeRequired(models.Model):
+    """The account signs in with a one-time password and must choose its own first."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="password_change_required")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("password change required")
+        verbose_name_plural = _("password changes required")
+
+    def __str__(self):
+        return str(self.user)

@@ -1,13 +1,15 @@
-import secrets
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
@@ -16,9 +18,15 @@ from hostedpbx.views import TenantViewMixin
 
 from . import auth, services
 from .choices import Role
-from .forms import MembershipForm, PbxUserForm, PortalAuthenticationForm
+from .forms import MembershipForm, PasswordChangeForm, PbxUserForm, PortalAuthenticationForm
 from .models import Membership
 from .selectors import access_pbx_user, pbx_users_for_list
+
+
+def person_label(account) -> str:
+    """"Nina Neu (neu.agent)", or the username alone when the account has no name."""
+    name = account.get_full_name()
+    return f"{name} ({account.get_username()})" if name else account.get_username()
 
 
 def add_errors(form, exc: ValidationError):
@@ -42,6 +50,44 @@ class PortalLogoutView(auth_views.LogoutView):
         if request.user.is_authenticated:
             auth.audit_logout(account=request.user, ip=auth.client_ip(request))
         return super().post(request, *args, **kwargs)
+
+
+class LoggedOutView(TemplateView):
+    """Confirms the logout (API tokens stay valid: they are managed on their own page)."""
+
+    template_name = "tenancy/logged_out.html"
+
+
+class PasswordChangeView(LoginRequiredMixin, FormView):
+    """A person changes their own password; required after a one-time password."""
+
+    template_name = "tenancy/password_change.html"
+    form_class = PasswordChangeForm
+
+    def form_valid(self, form):
+        try:
+            services.change_own_password(actor=self.request.user,
+                                         old_password=form.cleaned_data["old_password"],
+                                         new_password=form.cleaned_data["new_password1"])
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                add_errors(form, exc)
+            else:
+                for message in exc.messages:
+                    form.add_error("new_password1", message)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(self.request, _("Your password has been changed."))
+        target = self.request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()},
+                                               require_https=self.request.is_secure()):
+            target = reverse("home")
+        return redirect(target)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["required"] = auth.must_change_password(self.request.user)
+        return context
 
 
 class DashboardView(TenantViewMixin, TemplateView):
@@ -158,48 +204,45 @@ class MembershipEditView(TenantViewMixin, FormView):
         return kwargs
 
     def post(self, request, *args, **kwargs):
-        if "remove" in request.POST:
+        if "remove" in request.POST or "reset_password" in request.POST:
             self.object = self.get_object()
             if self.object is None:
                 raise Http404
+        if "remove" in request.POST:
+            person = person_label(self.object.user)
             try:
                 services.remove_membership(actor=self.actor, membership=self.object)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("tenancy:membership-edit", tenant_slug=self.tenant.slug,
                                 membership_id=self.object.pk)
-            messages.success(request, _("%(user)s was removed from this tenant.") % {
-                "user": self.object.user.username})
+            messages.success(request, _("%(person)s was removed from this tenant.") % {
+                "person": person})
             return redirect("tenancy:memberships", tenant_slug=self.tenant.slug)
+        if "reset_password" in request.POST:
+            password = services.reset_password(actor=self.actor, membership=self.object)
+            return self.show_password(self.object, password, created=False)
         return super().post(request, *args, **kwargs)
+
+    def show_password(self, membership, password, *, created):
+        """The one-time password, in this response only: never in a cookie or a message."""
+        return render(self.request, "tenancy/one_time_password.html", {
+            "tenant": self.tenant, "membership": self.membership, "account": membership.user,
+            "person": person_label(membership.user), "password": password, "created": created,
+        })
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
             if self.object is None:
-                password = secrets.token_urlsafe(12)
-                existing = get_user_model().objects.filter(username=data["username"]).exists()
-                if Membership.unscoped.filter(tenant=self.tenant,
-                                              user__username=data["username"]).exists():
-                    form.add_error("username", _("This account belongs to the tenant already."))
-                    return self.form_invalid(form)
-                services.create_portal_user(
+                membership, password = services.add_account(
                     actor=self.actor, tenant=self.tenant, username=data["username"],
-                    password=None if existing else password, role=data["role"],
-                    pbx_user=data["pbx_user"], email=data["email"],
+                    role=data["role"], pbx_user=data["pbx_user"], email=data["email"],
                     first_name=data["first_name"], last_name=data["last_name"])
-                if existing:
-                    messages.success(self.request, _(
-                        "The existing account %(user)s now has access to this tenant.") % {
-                        "user": data["username"]})
-                else:
-                    messages.warning(self.request, _(
-                        "Account %(user)s created. One-time password (shown only now): "
-                        "%(password)s") % {"user": data["username"], "password": password})
-            else:
-                services.update_membership(actor=self.actor, membership=self.object,
-                                           role=data["role"], pbx_user=data["pbx_user"])
-                messages.success(self.request, _("Saved."))
+                return self.show_password(membership, password, created=True)
+            services.update_membership(actor=self.actor, membership=self.object,
+                                       role=data["role"], pbx_user=data["pbx_user"])
+            messages.success(self.request, _("Saved."))
         except ValidationError as exc:
             add_errors(form, exc)
             return self.form_invalid(form)
@@ -208,4 +251,5 @@ class MembershipEditView(TenantViewMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["object"] = self.object
+        context["person"] = person_label(self.object.user) if self.object else ""
         return context

@@ -1,0 +1,10 @@
+"""The signed-in person's own account pages (not per tenant): ``/account/...``."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "account"
+urlpatterns = [
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+]

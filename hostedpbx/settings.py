@@ -154,6 +154,8 @@ LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
 LOGIN_BACKOFF_BASE = int(os.environ.get("LOGIN_BACKOFF_BASE", "30"))
 LOGIN_BACKOFF_MAX = int(os.environ.get("LOGIN_BACKOFF_MAX", "900"))
+# Tokens issued by POST /api/v1/auth/token/ expire after this many days (menu: own choice).
+API_TOKEN_LOGIN_DAYS = int(os.environ.get("API_TOKEN_LOGIN_DAYS", "90"))
 # The TLS proxy in front (docs/operations.md): its addresses, and the header it sets.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "HTTP_X_FORWARDED_FOR")
@@ -270,7 +272,7 @@ CELERY_BEAT_SCHEDULE: dict = {}
 REST_FRAMEWORK = {
     # Token first: a request without credentials is answered 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tenancy.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -117,3 +117,13 @@ class MembershipForm(forms.Form):
             for name in ("username", "first_name", "last_name", "email"):
                 self.fields[name].disabled = True
                 self.fields[name].required = False
+
+
+class ApiTokenForm(forms.Form):
+    EXPIRY_CHOICES = [("30", _("30 days")), ("90", _("90 days")), ("365", _("one year")),
+                      ("never", _("never"))]
+
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("What the token is for, e.g. the script using it."))
+    expires_in = forms.ChoiceField(label=_("Expires after"), choices=EXPIRY_CHOICES,
+                                   initial="90")

@@ -7,12 +7,21 @@ import secrets
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
 
 from .choices import ClientType, Role
-from .models import Membership, PasswordChangeRequired, PbxNode, PbxUser, Tenant, hash_token
+from .models import (
+    ApiToken,
+    Membership,
+    PasswordChangeRequired,
+    PbxNode,
+    PbxUser,
+    Tenant,
+    hash_token,
+)
 
 PBX_USER_FIELDS = ("display_name", "email", "client_type", "record_all_calls", "attention_tone",
                    "is_active")
@@ -340,3 +349,40 @@ def remove_membership(*, actor, membership: Membership) -> None:
                      obj=locked, data={"username": locked.user.get_username(),
                                        "role": locked.role})
         locked.delete()
+
+
+def _account_tenant_ids(account):
+    return list(Membership.unscoped.filter(user=account).values_list("tenant_id", flat=True))
+
+
+def create_api_token(*, actor, name: str, expires_at=None) -> tuple[ApiToken, str]:
+    """A new personal API token of ``actor``; returns it and its key (shown once only)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ValidationError(_("Give the token a name."),
+                                                       code="required")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": ValidationError(
+            _("The expiry must lie in the future."), code="expiry_in_past")})
+    key = ApiToken.new_key()
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=actor, name=name[:100], key_hash=hash_token(key),
+                                        prefix=key[:10], expires_at=expires_at)
+        for tenant_id in _account_tenant_ids(actor) or [None]:
+            audit.record(actor=actor, tenant=tenant_id, action="api_token.created", obj=token,
+                         data={"name": token.name, "prefix": token.prefix,
+                               "expires_at": expires_at.isoformat() if expires_at else None})
+    return token, key
+
+
+def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is not None:
+            return locked
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        for tenant_id in _account_tenant_ids(locked.user) or [None]:
+            audit.record(actor=actor, tenant=tenant_id, action="api_token.revoked", obj=locked,
+                         data={"name": locked.name, "prefix": locked.prefix})
+    return locked

@@ -1,3 +1,4 @@
+import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,8 +10,10 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from hostedpbx.dashboard import tiles_for
@@ -18,8 +21,14 @@ from hostedpbx.views import TenantViewMixin
 
 from . import auth, services
 from .choices import Role
-from .forms import MembershipForm, PasswordChangeForm, PbxUserForm, PortalAuthenticationForm
-from .models import Membership
+from .forms import (
+    ApiTokenForm,
+    MembershipForm,
+    PasswordChangeForm,
+    PbxUserForm,
+    PortalAuthenticationForm,
+)
+from .models import ApiToken, Membership
 from .selectors import access_pbx_user, pbx_users_for_list
 
 
@@ -253,3 +262,44 @@ class MembershipEditView(TenantViewMixin, FormView):
         context["object"] = self.object
         context["person"] = person_label(self.object.user) if self.object else ""
         return context
+
+
+class ApiTokenListView(LoginRequiredMixin, FormView):
+    """The person's own API tokens: create (shown once), list and revoke."""
+
+    template_name = "tenancy/api_tokens.html"
+    form_class = ApiTokenForm
+
+    def tokens(self):
+        return ApiToken.objects.filter(user=self.request.user)
+
+    def form_valid(self, form):
+        days = form.cleaned_data["expires_in"]
+        expires_at = None if days == "never" else timezone.now() + datetime.timedelta(
+            days=int(days))
+        try:
+            token, key = services.create_api_token(actor=self.request.user,
+                                                   name=form.cleaned_data["name"],
+                                                   expires_at=expires_at)
+        except ValidationError as exc:
+            add_errors(form, exc)
+            return self.form_invalid(form)
+        # The key is in this response only: never in a cookie or a message.
+        return self.render_to_response(self.get_context_data(
+            form=self.form_class(), new_token=token, new_key=key))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["tokens"] = self.tokens()
+        context["now"] = timezone.now()
+        return context
+
+
+class ApiTokenRevokeView(LoginRequiredMixin, View):
+    def post(self, request, token_id):
+        token = ApiToken.objects.filter(user=request.user, pk=token_id).first()
+        if token is None:
+            raise Http404
+        services.revoke_api_token(actor=request.user, token=token)
+        messages.success(request, _("The token %(name)s was revoked.") % {"name": token.name})
+        return redirect("account:tokens")

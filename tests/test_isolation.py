@@ -25,7 +25,10 @@ import tests
 # Patterns outside tenants: public or provider-wide, and who may see them.
 PUBLIC_NAMES = {
     "home", "health", "login", "logout", "set_language", "javascript-catalog", "schema",
-    "swagger-ui", "redoc", "api-token",
+    "swagger-ui", "redoc", "api-token", "logged-out",
+    # The signed-in person's own account (not per tenant); tests/tenancy/test_api_tokens.py
+    # proves that a token id of another account answers 404.
+    "account:password-change", "account:tokens", "account:token-revoke",
 }
 KWARG_RE = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
 METHODS = ["get", "post", "put", "patch", "delete"]

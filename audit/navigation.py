@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from hostedpbx.navigation import NavItem
+from tenancy import permissions
 
 NAV_ITEMS = [
-    NavItem(_("Audit trail"), "audit:trail", roles=frozenset({"admin", "compliance"}), order=90),
+    NavItem(_("Audit trail"), "audit:trail", roles=permissions.REVIEW_AUDIT, order=90),
 ]

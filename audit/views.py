@@ -2,12 +2,13 @@ from django.core.paginator import Paginator
 from django.views.generic import TemplateView
 
 from hostedpbx.views import TenantViewMixin
+from tenancy import permissions
 
 from .api.filters import AuditEventFilter
 from .chain import verify
 from .models import AuditEvent
 
-REVIEWERS = frozenset({"admin", "compliance"})
+REVIEWERS = permissions.REVIEW_AUDIT
 
 
 class AuditTrailView(TenantViewMixin, TemplateView):

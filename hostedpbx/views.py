@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views import View
 
 from hostedpbx.scoping import actor_memberships, resolve_tenant
-from tenancy.choices import ALL_ROLES
+from tenancy import permissions
 
 
 class TenantViewMixin(LoginRequiredMixin):
@@ -20,7 +20,7 @@ class TenantViewMixin(LoginRequiredMixin):
     tenant's members may open the page (others get 403: they know the tenant exists).
     """
 
-    allowed_roles = ALL_ROLES
+    allowed_roles = permissions.USE_MENU
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,10 +18,11 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from hostedpbx.dashboard import tiles_for
+from hostedpbx.parts import collect_panels
 from hostedpbx.views import TenantViewMixin
+from tenancy import permissions
 
 from . import auth, services
-from .choices import Role
 from .forms import (
     ApiTokenForm,
     MembershipForm,
@@ -119,8 +121,32 @@ class PbxUserListView(TenantViewMixin, TemplateView):
         query = self.request.GET.get("q", "").strip()
         users = pbx_users_for_list(actor=self.actor, tenant=self.tenant, query=query)
         page = Paginator(users, 50).get_page(self.request.GET.get("page"))
-        context.update(page=page, query=query, can_edit=self.membership.role == Role.ADMIN,
+        context.update(page=page, query=query,
+                       can_edit=permissions.may_manage_pbx_users(self.membership),
                        page_query=urlencode({"q": query}) if query else "")
+        return context
+
+
+class PbxUserDetailView(TenantViewMixin, TemplateView):
+    """One PBX user, with the panels other parts contribute (``<app>/pbx_user_panels.py``:
+    licences, supervision, ...), so that this part never imports theirs."""
+
+    template_name = "tenancy/pbx_user_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pbx_user = access_pbx_user(actor=self.actor, tenant=self.tenant,
+                                   extension=self.kwargs["extension"])
+        panels = collect_panels("pbx_user_panels", actor=self.actor, tenant=self.tenant,
+                                membership=self.membership, pbx_user=pbx_user)
+        base = {"tenant": self.tenant, "membership": self.membership, "pbx_user": pbx_user}
+        context.update(
+            pbx_user=pbx_user,
+            can_edit=permissions.may_manage_pbx_users(self.membership),
+            panels=[(panel.title, render_to_string(panel.template, {**base, **panel.context},
+                                                   request=self.request))
+                    for panel in panels],
+        )
         return context
 
 
@@ -129,7 +155,7 @@ class PbxUserEditView(TenantViewMixin, FormView):
 
     template_name = "tenancy/pbx_user_form.html"
     form_class = PbxUserForm
-    allowed_roles = frozenset({Role.ADMIN})
+    allowed_roles = permissions.MANAGE_PBX_USERS
 
     def get_object(self):
         extension = self.kwargs.get("extension")
@@ -171,7 +197,7 @@ class MembershipListView(TenantViewMixin, TemplateView):
     """The tenant's portal accounts and their roles (admins)."""
 
     template_name = "tenancy/membership_list.html"
-    allowed_roles = frozenset({Role.ADMIN})
+    allowed_roles = permissions.MANAGE_ACCOUNTS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -188,7 +214,7 @@ class MembershipEditView(TenantViewMixin, FormView):
 
     template_name = "tenancy/membership_form.html"
     form_class = MembershipForm
-    allowed_roles = frozenset({Role.ADMIN})
+    allowed_roles = permissions.MANAGE_ACCOUNTS
 
     def get_object(self):
         membership_id = self.kwargs.get("membership_id")

@@ -13,11 +13,12 @@ from audit.models import AuditEvent
 from hostedpbx.api.base import TenantAPIView, TenantScopedViewSet
 from hostedpbx.api.errors import ApiError
 from hostedpbx.api.pagination import StableCursorPagination
+from tenancy import permissions
 
 from .filters import AuditEventFilter
 from .serializers import AuditEventSerializer, VerifyResultSerializer
 
-REVIEWERS = frozenset({"admin", "compliance"})
+REVIEWERS = permissions.REVIEW_AUDIT
 
 
 class AuditCursorPagination(StableCursorPagination):
@@ -43,7 +44,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request, tenant_slug=None):
         """Stream the (filtered) trail as CSV or JSONL, oldest first. The export is audited."""
-        if self.membership.role not in REVIEWERS:
+        if not permissions.may_review_audit(self.membership):
             raise ApiError("role_not_permitted", "Only admins and compliance officers export.",
                            status=403)
         kind = request.query_params.get("format", "jsonl")

@@ -14,7 +14,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from hostedpbx.scoping import resolve_tenant
-from tenancy.choices import ALL_ROLES
+from tenancy import permissions as capabilities
 
 SAFE_ACTIONS = {"list", "retrieve", "metadata"}
 
@@ -25,8 +25,8 @@ class TenantAPIMixin:
     ``read_roles`` may use safe methods, ``write_roles`` everything else.
     """
 
-    read_roles = ALL_ROLES
-    write_roles = frozenset({"admin"})
+    read_roles = capabilities.USE_MENU
+    write_roles = capabilities.TENANT_API_WRITE
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

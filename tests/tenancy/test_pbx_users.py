@@ -115,3 +115,16 @@ def test_for_actor_requires_the_tenant(admin_a, tenant_a, agent_ext_a):
         PbxUser.objects.for_actor(admin_a)
     with pytest.raises(ScopingError):
         PbxUser.objects.for_actor(admin_a, None)
+
+
+@pytest.mark.django_db
+def test_pbx_user_page_shows_the_parts_panels(web, admin_a, agent_a, tenant_a, agent_ext_a):
+    page = web(admin_a).get(f"/t/{tenant_a.slug}/pbx-users/201/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Anna Agentin" in body and 'data-testid="panel"' in body
+    assert "(<span class=\"mono\">anna</span>)" in body  # tenancy's own panel: the account
+    # An agent sees the page without the accounts panel (a capability of admins).
+    agent_page = web(agent_a).get(f"/t/{tenant_a.slug}/pbx-users/201/").content.decode()
+    assert "(<span class=\"mono\">anna</span>)" not in agent_page
+    assert web(admin_a).get(f"/t/{tenant_a.slug}/pbx-users/999/").status_code == 404

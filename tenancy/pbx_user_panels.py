@@ -12,7 +12,17 @@ from .models import Membership
 def panels(*, actor, tenant, membership, pbx_user) -> list[Panel]:
     if not permissions.may_manage_accounts(membership):
         return []
-    linked = (Membership.objects.for_actor(actor, tenant).filter(pbx_user=pbx_user)
-              .select_related("user").first())
-    return [Panel(_("Portal account"), "tenancy/_pbx_user_account_panel.html",
-                  {"linked": linked}, order=10)]
+    linked = (
+        Membership.objects.for_actor(actor, tenant)
+        .filter(pbx_user=pbx_user)
+        .select_related("user")
+        .first()
+    )
+    return [
+        Panel(
+            _("Portal account"),
+            "tenancy/_pbx_user_account_panel.html",
+            {"linked": linked},
+            order=10,
+        )
+    ]

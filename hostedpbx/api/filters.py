@@ -41,8 +41,9 @@ def check_date_range(value):
         try:
             value.astimezone(datetime.UTC)
         except OverflowError:
-            raise ValidationError(_("This date cannot be represented."),
-                                  code="date_out_of_range") from None
+            raise ValidationError(
+                _("This date cannot be represented."), code="date_out_of_range"
+            ) from None
     return value
 
 
@@ -83,8 +84,13 @@ def harden(filterset):
             flt.extra["widget"] = forms.TextInput
         extra_validators = list(flt.extra.get("validators", []))
         extra_validators.append(_no_nul)
-        if isinstance(flt, django_filters.DateFilter | django_filters.DateTimeFilter
-                      | django_filters.IsoDateTimeFilter | django_filters.DateFromToRangeFilter):
+        if isinstance(
+            flt,
+            django_filters.DateFilter
+            | django_filters.DateTimeFilter
+            | django_filters.IsoDateTimeFilter
+            | django_filters.DateFromToRangeFilter,
+        ):
             extra_validators.append(check_date_range)
         flt.extra["validators"] = extra_validators
         flt._hardened = True
@@ -102,8 +108,10 @@ class StrictFilterSet(django_filters.FilterSet):
     def is_valid(self):
         for _key, value in self.data.lists() if hasattr(self.data, "lists") else ():
             if any("\x00" in item for item in value if isinstance(item, str)):
-                self.form.add_error(None, ValidationError(
-                    _("A filter contains a NUL character."), code="nul_character"))
+                self.form.add_error(
+                    None,
+                    ValidationError(_("A filter contains a NUL character."), code="nul_character"),
+                )
                 return False
         return super().is_valid()
 
@@ -135,10 +143,13 @@ class StrictFilterBackend(DjangoFilterBackend):
         if not filterset.is_valid():
             field, message = first_error(filterset.errors)
             errors = {
-                name: [{"code": error.code or "invalid", "detail": " ".join(error.messages)}
-                       for error in field_errors]
+                name: [
+                    {"code": error.code or "invalid", "detail": " ".join(error.messages)}
+                    for error in field_errors
+                ]
                 for name, field_errors in filterset.errors.as_data().items()
             }
-            raise ApiError("invalid_filter", f"{field}: {message}" if field else message,
-                           errors=errors)
+            raise ApiError(
+                "invalid_filter", f"{field}: {message}" if field else message, errors=errors
+            )
         return filterset.qs

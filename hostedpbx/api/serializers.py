@@ -18,11 +18,15 @@ class RefuseUnwritableFieldsMixin:
                     continue
                 field = self.fields.get(key)
                 if field is None:
-                    errors[key] = [serializers.ErrorDetail("This field does not exist.",
-                                                           code="unknown_field")]
+                    errors[key] = [
+                        serializers.ErrorDetail("This field does not exist.", code="unknown_field")
+                    ]
                 elif field.read_only:
-                    errors[key] = [serializers.ErrorDetail("This field cannot be changed.",
-                                                           code="immutable_field")]
+                    errors[key] = [
+                        serializers.ErrorDetail(
+                            "This field cannot be changed.", code="immutable_field"
+                        )
+                    ]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

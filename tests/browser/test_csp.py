@@ -32,8 +32,10 @@ document.addEventListener("securitypolicyviolation", function (e) {
 def watch(page):
     violations = []
     page.add_init_script(WATCH)
-    page.on("console", lambda msg: violations.append(msg.text)
-            if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     return violations
 
 
@@ -41,9 +43,20 @@ def reported(page, violations):
     return violations + page.evaluate("window.__csp || []")
 
 
-def test_pages_work_under_the_policy(live_server, page, tenant_a, tenant_b, admin_a,
-                                     agent_ext_a, password, push, wav, monitor_201, eager,
-                                     ingest_dirs):
+def test_pages_work_under_the_policy(
+    live_server,
+    page,
+    tenant_a,
+    tenant_b,
+    admin_a,
+    agent_ext_a,
+    password,
+    push,
+    wav,
+    monitor_201,
+    eager,
+    ingest_dirs,
+):
     from tests.factories import MembershipFactory
 
     MembershipFactory(tenant=tenant_b, user=admin_a, role="admin")
@@ -52,8 +65,10 @@ def test_pages_work_under_the_policy(live_server, page, tenant_a, tenant_b, admi
 
     response = page.goto(f"{live_server.url}/login/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    assert "unsafe-inline" not in response.headers["content-security-policy"].split(
-        "script-src")[1].split(";")[0]
+    assert (
+        "unsafe-inline"
+        not in response.headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    )
     page.fill("#id_username", "alice")
     page.fill("#id_password", password)
     page.click("main button[type=submit]")

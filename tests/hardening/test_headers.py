@@ -7,13 +7,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_pages_and_api_carry_csp_and_no_store(web, api, admin_a, compliance_a, tenant_a):
-    pages = [(web(admin_a), f"/t/{tenant_a.slug}/accounts/"),
-             (web(compliance_a), f"/t/{tenant_a.slug}/recordings/"),
-             (web(compliance_a), f"/t/{tenant_a.slug}/audit/"),
-             (web(), "/login/"),
-             (api(compliance_a), f"/api/v1/tenants/{tenant_a.slug}/recordings/"),
-             (api(compliance_a), f"/api/v1/tenants/{tenant_a.slug}/audit-events/"),
-             (api(admin_a), f"/api/v1/tenants/{tenant_a.slug}/pbx-users/")]
+    pages = [
+        (web(admin_a), f"/t/{tenant_a.slug}/accounts/"),
+        (web(compliance_a), f"/t/{tenant_a.slug}/recordings/"),
+        (web(compliance_a), f"/t/{tenant_a.slug}/audit/"),
+        (web(), "/login/"),
+        (api(compliance_a), f"/api/v1/tenants/{tenant_a.slug}/recordings/"),
+        (api(compliance_a), f"/api/v1/tenants/{tenant_a.slug}/audit-events/"),
+        (api(admin_a), f"/api/v1/tenants/{tenant_a.slug}/pbx-users/"),
+    ]
     for client, url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -41,9 +43,8 @@ def test_no_template_has_inline_script():
     offenders = []
     for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
         text = path.read_text()
-        for match in re.finditer(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")",
-                                 text):
-            offenders.append(f"{path}:{text[:match.start()].count(chr(10)) + 1}")
+        for match in re.finditer(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")", text):
+            offenders.append(f"{path}:{text[: match.start()].count(chr(10)) + 1}")
         if re.search(r"\son[a-z]+=\"", text) or "javascript:" in text:
             offenders.append(f"{path}: event handler attribute or javascript: URL")
     assert not offenders, offenders

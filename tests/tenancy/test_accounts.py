@@ -21,8 +21,13 @@ def url(tenant, rest=""):
 
 
 def new_account(client, tenant, **fields):
-    data = {"username": "neu.agent", "first_name": "Nina", "last_name": "Neu",
-            "role": "member", **fields}
+    data = {
+        "username": "neu.agent",
+        "first_name": "Nina",
+        "last_name": "Neu",
+        "role": "member",
+        **fields,
+    }
     return client.post(url(tenant, "new/"), data)
 
 
@@ -39,18 +44,20 @@ def test_another_tenants_account_cannot_be_attached(web, admin_a, admin_b, tenan
     assert get_user_model().objects.filter(username__iexact="bob").count() == 1
 
 
-def test_logins_are_audited_in_the_tenant_signed_in_to(web, admin_a, tenant_a, tenant_b,
-                                                       password):
+def test_logins_are_audited_in_the_tenant_signed_in_to(web, admin_a, tenant_a, tenant_b, password):
     MembershipFactory(tenant=tenant_b, user=admin_a, role="admin")
     client = web()
-    client.post(reverse("login"), {"username": "alice", "password": password,
-                                   "next": f"/t/{tenant_b.slug}/"})
+    client.post(
+        reverse("login"),
+        {"username": "alice", "password": password, "next": f"/t/{tenant_b.slug}/"},
+    )
     assert AuditEvent.unscoped.filter(tenant=tenant_b, action="auth.login").count() == 1
     assert not AuditEvent.unscoped.filter(tenant=tenant_a, action="auth.login").exists()
 
 
-def test_new_account_password_is_shown_once_and_never_in_a_cookie(web, admin_a, tenant_a,
-                                                                  agent_ext_a):
+def test_new_account_password_is_shown_once_and_never_in_a_cookie(
+    web, admin_a, tenant_a, agent_ext_a
+):
     client = web(admin_a)
     response = new_account(client, tenant_a, pbx_user=agent_ext_a.pk)
     assert response.status_code == 200
@@ -68,7 +75,8 @@ def test_new_account_password_is_shown_once_and_never_in_a_cookie(web, admin_a, 
 
 
 def test_default_role_is_the_least_privileged_and_an_agent_needs_an_extension(
-        web, admin_a, tenant_a):
+    web, admin_a, tenant_a
+):
     form = web(admin_a).get(url(tenant_a, "new/")).context["form"]
     assert form["role"].value() == "member"
     response = new_account(web(admin_a), tenant_a, role="member")
@@ -82,30 +90,36 @@ def test_removal_asks_and_names_the_person(web, admin_a, agent_a, tenant_a):
     membership = Membership.unscoped.get(tenant=tenant_a, user=agent_a)
     page = web(admin_a).get(url(tenant_a, f"{membership.pk}/")).content.decode()
     assert 'data-confirm="Anna Agentin (anna) aus diesem Mandanten entfernen?"' in page
-    response = web(admin_a).post(url(tenant_a, f"{membership.pk}/"), {"remove": "1"},
-                                 follow=True)
+    response = web(admin_a).post(url(tenant_a, f"{membership.pk}/"), {"remove": "1"}, follow=True)
     assert "Anna Agentin (anna)" in response.content.decode()
 
 
 def test_one_time_password_must_be_changed_at_first_login(web, admin_a, tenant_a, agent_ext_a):
     password = new_account(web(admin_a), tenant_a, pbx_user=agent_ext_a.pk).context["password"]
     client = web()
-    response = client.post(reverse("login"), {"username": "neu.agent", "password": password},
-                           follow=True)
+    response = client.post(
+        reverse("login"), {"username": "neu.agent", "password": password}, follow=True
+    )
     assert response.redirect_chain[-1][0].startswith(reverse("account:password-change"))
     assert client.get(f"/t/{tenant_a.slug}/").status_code == 302
     api = client.get(f"/api/v1/tenants/{tenant_a.slug}/pbx-users/")
     assert api.status_code == 403 and api.json()["code"] == "password_change_required"
-    weak = client.post(reverse("account:password-change"), {
-        "old_password": password, "new_password1": "1234", "new_password2": "1234"})
+    weak = client.post(
+        reverse("account:password-change"),
+        {"old_password": password, "new_password1": "1234", "new_password2": "1234"},
+    )
     assert weak.status_code == 200 and weak.context["form"].errors
-    done = client.post(reverse("account:password-change"), {
-        "old_password": password, "new_password1": "Gr\u00fcne Wiese 2027!",
-        "new_password2": "Gr\u00fcne Wiese 2027!"})
+    done = client.post(
+        reverse("account:password-change"),
+        {
+            "old_password": password,
+            "new_password1": "Gr\u00fcne Wiese 2027!",
+            "new_password2": "Gr\u00fcne Wiese 2027!",
+        },
+    )
     assert done.status_code == 302
     assert client.get(f"/t/{tenant_a.slug}/").status_code == 200
-    assert AuditEvent.unscoped.filter(tenant=tenant_a,
-                                      action="account.password_changed").exists()
+    assert AuditEvent.unscoped.filter(tenant=tenant_a, action="account.password_changed").exists()
 
 
 def test_admin_resets_a_password_audited(web, admin_a, agent_a, tenant_a, password):
@@ -136,8 +150,10 @@ def test_two_admins_removing_each_other_leave_one(tenant_a):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=remove, args=(one, m2)),
-               threading.Thread(target=remove, args=(two, m1))]
+    threads = [
+        threading.Thread(target=remove, args=(one, m2)),
+        threading.Thread(target=remove, args=(two, m1)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -45,10 +45,10 @@ def test_revoked_or_expired_tokens_are_refused(web, admin_a, tenant_a):
     assert response.status_code == 401 and response.json()["code"] == "authentication_failed"
     assert AuditEvent.unscoped.filter(tenant=tenant_a, action="api_token.revoked").exists()
     other = create(client, name="kurz").context["new_key"]
-    ApiToken.objects.filter(name="kurz").update(expires_at=timezone.now()
-                                                - datetime.timedelta(seconds=1))
-    assert token_client(other).get(
-        f"/api/v1/tenants/{tenant_a.slug}/pbx-users/").status_code == 401
+    ApiToken.objects.filter(name="kurz").update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert token_client(other).get(f"/api/v1/tenants/{tenant_a.slug}/pbx-users/").status_code == 401
 
 
 def test_only_the_owner_revokes_a_token(web, admin_a, admin_b):

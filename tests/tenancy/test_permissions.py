@@ -9,8 +9,10 @@ from django.conf import settings
 from tenancy import permissions
 from tenancy.choices import Role
 
-ROLE_SET = re.compile(r"frozenset\(\{\s*(?:Role\.[A-Z]+|\"(?:admin|compliance|supervisor|member)\")"
-                      r"|role in \(\s*\"(?:admin|compliance|supervisor|member)\"")
+ROLE_SET = re.compile(
+    r"frozenset\(\{\s*(?:Role\.[A-Z]+|\"(?:admin|compliance|supervisor|member)\")"
+    r"|role in \(\s*\"(?:admin|compliance|supervisor|member)\""
+)
 PARTS = ["tenancy", "licensing", "audit", "hostedpbx"]
 
 

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client, username, password, ip="198.51.100.7"):
-    return client.post(reverse("login"), {"username": username, "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_failures_from_one_address_do_not_lock_the_person_out(web, admin_a, password, settings):
@@ -37,8 +38,8 @@ def test_delays_grow_with_each_further_failure(settings):
         auth.register_failure("alice", "203.0.113.5")
         waits.append(auth.is_throttled("alice", "203.0.113.5"))
     limit = settings.LOGIN_FAILURE_LIMIT
-    assert waits[:limit - 1] == [0] * (limit - 1)
-    assert waits[limit - 1:] == [10, 20, 40, 80]
+    assert waits[: limit - 1] == [0] * (limit - 1)
+    assert waits[limit - 1 :] == [10, 20, 40, 80]
     assert auth.is_throttled("alice", "198.51.100.1") == 0
 
 
@@ -52,27 +53,42 @@ def test_admin_login_is_throttled_and_audited(web, django_user_model, settings):
     client = web()
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         client.post("/admin/login/", {"username": "operator", "password": "wrong"})
-    assert AuditEvent.unscoped.filter(action="auth.login_failed",
-                                      data__channel="admin").count() == settings.LOGIN_FAILURE_LIMIT
-    response = client.post("/admin/login/", {"username": "operator",
-                                             "password": "Op-secret-2027"})
+    assert (
+        AuditEvent.unscoped.filter(action="auth.login_failed", data__channel="admin").count()
+        == settings.LOGIN_FAILURE_LIMIT
+    )
+    response = client.post("/admin/login/", {"username": "operator", "password": "Op-secret-2027"})
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert AuditEvent.unscoped.filter(action="auth.login_throttled").exists()
     fresh = web()
-    ok = fresh.post("/admin/login/", {"username": "operator", "password": "Op-secret-2027"},
-                    REMOTE_ADDR="198.51.100.30")
+    ok = fresh.post(
+        "/admin/login/",
+        {"username": "operator", "password": "Op-secret-2027"},
+        REMOTE_ADDR="198.51.100.30",
+    )
     assert ok.status_code == 302 and "_auth_user_id" in fresh.session
 
 
 def test_client_address_comes_from_the_trusted_proxy_only(web, admin_a, tenant_a, settings):
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     login(web(), "alice", "wrong", ip="10.1.2.3")
-    web().post(reverse("login"), {"username": "alice", "password": "wrong"},
-               REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.50")
-    web().post(reverse("login"), {"username": "alice", "password": "wrong"},
-               REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="192.0.2.99")
-    ips = list(AuditEvent.unscoped.filter(tenant=tenant_a, action="auth.login_failed")
-               .order_by("seq").values_list("ip", flat=True))
+    web().post(
+        reverse("login"),
+        {"username": "alice", "password": "wrong"},
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.50",
+    )
+    web().post(
+        reverse("login"),
+        {"username": "alice", "password": "wrong"},
+        REMOTE_ADDR="198.51.100.9",
+        HTTP_X_FORWARDED_FOR="192.0.2.99",
+    )
+    ips = list(
+        AuditEvent.unscoped.filter(tenant=tenant_a, action="auth.login_failed")
+        .order_by("seq")
+        .values_list("ip", flat=True)
+    )
     assert ips == ["10.1.2.3", "203.0.113.50", "198.51.100.9"]
 
 
@@ -86,6 +102,7 @@ def test_logout_confirms_on_a_page(web, admin_a, password):
 
 def test_cli_passwords_follow_djangos_validators(tenant_a):
     with pytest.raises(CommandError):
-        call_command("create_portal_user", tenant_a.slug, "kurz", "--role", "member",
-                     "--password", "1234")
+        call_command(
+            "create_portal_user", tenant_a.slug, "kurz", "--role", "member", "--password", "1234"
+        )
     assert not Membership.unscoped.filter(user__username="kurz").exists()

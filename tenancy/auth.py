@@ -134,8 +134,21 @@ def sign_in(*, request, username: str, password: str, ip: str, channel: str = "w
     return account
 
 
+MUST_CHANGE_SESSION_KEY = "tenancy_must_change_password"
+
+
 def must_change_password(account) -> bool:
     return PasswordChangeRequired.objects.filter(user_id=account.pk).exists()
+
+
+def remember_password_change(sender, request, user, **kwargs):
+    """At login, note in the session whether the password is a one-time one (one query per
+    login, none per request); the password change page clears it."""
+    if request is not None and hasattr(request, "session"):
+        if must_change_password(user):
+            request.session[MUST_CHANGE_SESSION_KEY] = True
+        else:
+            request.session.pop(MUST_CHANGE_SESSION_KEY, None)
 
 
 def audit_logout(*, account, ip: str):

@@ -1,7 +1,13 @@
-"""An account signed in with a one-time password reaches nothing but the password change."""
+"""An account signed in with a one-time password reaches nothing but the password change.
+
+The flag sits in the session (set at login by ``tenancy.auth.remember_password_change``), so
+this costs no query per request. API tokens cannot be obtained before the change.
+"""
 
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from .auth import MUST_CHANGE_SESSION_KEY
 
 ALLOWED_PREFIXES = ("/static/", "/i18n/", "/jsi18n/")
 
@@ -11,17 +17,15 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not getattr(user, "is_pbx_node", False):
-            from .auth import must_change_password
-
-            allowed = (reverse("account:password-change"), reverse("logout"), reverse("logged-out"))
+        session = getattr(request, "session", None)
+        if session is not None and session.get(MUST_CHANGE_SESSION_KEY):
+            allowed = (
+                reverse("account:password-change"),
+                reverse("logout"),
+                reverse("logged-out"),
+            )
             path = request.path
-            if (
-                path not in allowed
-                and not path.startswith(ALLOWED_PREFIXES)
-                and (must_change_password(user))
-            ):
+            if path not in allowed and not path.startswith(ALLOWED_PREFIXES):
                 if path.startswith("/api/"):
                     from hostedpbx.errors import api_error
 

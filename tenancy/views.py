@@ -88,6 +88,7 @@ class PasswordChangeView(LoginRequiredMixin, FormView):
                     form.add_error("new_password1", message)
             return self.form_invalid(form)
         update_session_auth_hash(self.request, self.request.user)
+        self.request.session.pop(auth.MUST_CHANGE_SESSION_KEY, None)
         messages.success(self.request, _("Your password has been changed."))
         target = self.request.GET.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()},

@@ -76,6 +76,10 @@ class ObtainTokenView(APIView):
         if account is None:
             raise ApiError("invalid_credentials", "Unable to log in with these credentials.",
                            status=status.HTTP_400_BAD_REQUEST)
+        if auth.must_change_password(account):
+            raise ApiError("password_change_required",
+                           "Choose your own password in the menu first.",
+                           status=status.HTTP_403_FORBIDDEN)
         _token, key = services.create_api_token(
             actor=account, name=f"API login {timezone.localtime():%Y-%m-%d %H:%M}",
             expires_at=timezone.now() + datetime.timedelta(days=settings.API_TOKEN_LOGIN_DAYS))

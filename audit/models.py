@@ -24,7 +24,9 @@ class ActorType(models.TextChoices):
 class AuditEventQuerySet(TenantQuerySet):
     def visible_q(self, membership):
         # The trail is for admins and compliance officers; others see only their own actions.
-        if membership.role in ("admin", "compliance"):
+        from tenancy.permissions import may_review_audit
+
+        if may_review_audit(membership):
             return Q(tenant_id=membership.tenant_id)
         return Q(tenant_id=membership.tenant_id, actor_type="user",
                  actor_id=str(membership.user_id))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from hostedpbx.views import TenantViewMixin
+from tenancy import permissions
 from tenancy.models import Membership
 
 from . import actions, selectors, services
@@ -16,8 +17,10 @@ from .api.filters import AuditEventFilter
 from .chain import verify
 from .forms import ComplianceSettingsForm
 from .models import AuditCheckpoint, AuditEvent, chain_key
-from .permissions import REVIEWER_ROLES, may_reset_two_factor
+from .permissions import may_reset_two_factor
 from .signing import fingerprint, public_key_b64
+
+REVIEWERS = permissions.REVIEW_AUDIT
 
 
 def _signing_context(tenant):
@@ -34,7 +37,7 @@ class AuditTrailView(TenantViewMixin, TemplateView):
     category, access events behind a toggle, the chain's verification badge, export links."""
 
     template_name = "audit/trail.html"
-    allowed_roles = REVIEWER_ROLES
+    allowed_roles = REVIEWERS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -75,7 +78,7 @@ class AuditTrailView(TenantViewMixin, TemplateView):
 
 class AuditEventDetailView(TenantViewMixin, TemplateView):
     template_name = "audit/event.html"
-    allowed_roles = REVIEWER_ROLES
+    allowed_roles = REVIEWERS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -92,7 +95,7 @@ class ComplianceSettingsView(TenantViewMixin, TemplateView):
     """Audit retention, the regulated flag, two-factor login for all; who has set up 2FA."""
 
     template_name = "audit/settings.html"
-    allowed_roles = REVIEWER_ROLES
+    allowed_roles = REVIEWERS
 
     def get_context_data(self, **kwargs):
         from twofactor.policy import ALWAYS_REQUIRED_ROLES

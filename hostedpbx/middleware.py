@@ -21,7 +21,9 @@ class PortalLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = request_ip.set(request.META.get("REMOTE_ADDR", "") or "")
+        from tenancy.auth import client_ip
+
+        token = request_ip.set(client_ip(request))
         try:
             language = request.GET.get("lang")
             remember = language in SUPPORTED
@@ -40,3 +42,96 @@ class PortalLocaleMiddleware:
         finally:
             translation.deactivate()
             request_ip.reset(token)
+
+
+class SecurityHeadersMiddleware:
+    """A Content-Security-Policy without inline script on every response, and
+    ``Cache-Control: no-store`` on everything but static files.
+
+    Pages and API responses show recordings, audit data and accounts; none of them may stay
+    in a shared or browser cache. A view that sets its own Cache-Control keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+        self.static_prefix = settings.STATIC_URL or "/static/"
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy:
+            response.headers.setdefault("Content-Security-Policy", self.policy)
+        if not request.path.startswith(self.static_prefix):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """True when the JSON text nests arrays/objects deeper than ``limit`` (strings skipped).
+
+    ``json.loads`` recurses once per level and a 2 KB body of ``[[[[…`` raises
+    ``RecursionError``; this scan is linear and recursion-free, so it runs before parsing.
+    """
+    depth = 0
+    in_string = False
+    escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+class ApiInputGuardMiddleware:
+    """Refuses hostile input under /api/ before any parser sees it, as ``{"code","detail"}``:
+
+    - a JSON body larger than ``API_JSON_MAX_BYTES`` (413 ``request_too_large``);
+    - JSON nested deeper than ``API_JSON_MAX_DEPTH`` (400 ``json_too_deep``);
+    - a NUL byte in the query string (400 ``invalid_input``; PostgreSQL refuses it later).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.core.exceptions import RequestDataTooBig
+
+        from hostedpbx.errors import api_error, is_api
+
+        if not is_api(request):
+            return self.get_response(request)
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get(
+                "QUERY_STRING", ""):
+            return api_error("invalid_input", "The query contains a NUL character.", 400)
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type == "application/json" or content_type.endswith("+json"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > settings.API_JSON_MAX_BYTES:
+                return api_error("request_too_large", "The JSON body is too large.", 413)
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                return api_error("request_too_large", "The JSON body is too large.", 413)
+            if len(body) > settings.API_JSON_MAX_BYTES:
+                return api_error("request_too_large", "The JSON body is too large.", 413)
+            if json_depth_exceeds(body, settings.API_JSON_MAX_DEPTH):
+                return api_error("json_too_deep", "The JSON body is nested too deeply.", 400)
+            if b"\\u0000" in body:
+                return api_error("invalid_input", "The JSON body contains a NUL character.",
+                                 400)
+        return self.get_response(request)

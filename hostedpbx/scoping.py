@@ -1,7 +1,9 @@
 """Tenant scoping that cannot be forgotten.
 
 Every tenant-owned model inherits :class:`TenantOwnedModel`. Its manager ``objects`` has one
-entry point, ``for_actor(actor, tenant=None)``, which returns only the rows the actor may see;
+entry point, ``for_actor(actor, tenant)``, which returns only the rows the actor may see in
+that one tenant (the tenant is required: an account may belong to several tenants, and a query
+without the tenant would widen to all of them);
 calling ``objects.all()`` or ``objects.filter()`` raises, so an unscoped read is never written by
 accident. The unscoped manager has a loud name, ``unscoped``, and is meant for tasks (which load
 through the tenant id they were given), the Django admin, migrations and services that have
@@ -47,6 +49,20 @@ def membership_for(actor, tenant):
     return None
 
 
+def resolve_tenant(actor, slug):
+    """``(tenant, membership)`` for the ``<tenant_slug>`` of a URL, or ``None`` unless the actor
+    is an active member. The one implementation behind the page and the API base classes."""
+    from tenancy.models import Tenant
+
+    if not slug:
+        return None
+    tenant = Tenant.objects.filter(slug=slug).first()
+    membership = membership_for(actor, tenant) if tenant else None
+    if membership is None:
+        return None
+    return tenant, membership
+
+
 class TenantQuerySet(models.QuerySet):
     def visible_q(self, membership):
         """Rows of ``membership.tenant`` that this membership's role may see.
@@ -56,25 +72,24 @@ class TenantQuerySet(models.QuerySet):
         """
         return Q(tenant_id=membership.tenant_id)
 
-    def for_actor(self, actor, tenant=None):
-        """Rows the actor may see, optionally narrowed to one tenant; empty when none."""
-        qs = self
-        if tenant is not None:
-            qs = qs.filter(tenant_id=getattr(tenant, "pk", tenant))
+    def for_actor(self, actor, tenant):
+        """Rows of ``tenant`` (a Tenant or its id) the actor may see; empty when none.
+
+        The tenant is required and never ``None``: the page or API view resolved it from the
+        URL, a task from the row it was given.
+        """
+        if tenant is None or tenant == "":
+            raise ScopingError("for_actor(actor, tenant) needs the tenant the request is about.")
+        tenant_id = getattr(tenant, "pk", tenant)
+        qs = self.filter(tenant_id=tenant_id)
         if actor is None:
             return qs.none()
         if getattr(actor, "is_pbx_node", False):
-            return qs.filter(tenant_id=actor.tenant_id)
-        memberships = actor_memberships(actor)
-        if tenant is not None:
-            membership = membership_for(actor, tenant)
-            memberships = [membership] if membership else []
-        if not memberships:
+            return qs if actor.tenant_id == tenant_id else qs.none()
+        membership = membership_for(actor, tenant_id)
+        if membership is None:
             return qs.none()
-        condition = Q()
-        for membership in memberships:
-            condition |= self.visible_q(membership)
-        return qs.filter(condition)
+        return qs.filter(self.visible_q(membership))
 
 
 class ScopedManager(models.Manager):
@@ -87,7 +102,7 @@ class ScopedManager(models.Manager):
             "resolved the tenant already."
         )
 
-    def for_actor(self, actor, tenant=None):
+    def for_actor(self, actor, tenant):
         return self._queryset_class(self.model, using=self._db).for_actor(actor, tenant)
 
     def none(self):

@@ -74,14 +74,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hostedpbx.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hostedpbx.middleware.PortalLocaleMiddleware",
+    "hostedpbx.middleware.ApiInputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "twofactor.middleware.TwoFactorMiddleware",
+    "tenancy.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -150,10 +153,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
-# Failed logins per (username) and per (client address) within the window before refusing.
+LOGOUT_REDIRECT_URL = "logged-out"
+# Failed logins per (username, client address) before the pair waits LOGIN_BACKOFF_BASE
+# seconds, doubling per further failure up to LOGIN_BACKOFF_MAX (see tenancy/auth.py).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
+LOGIN_BACKOFF_BASE = int(os.environ.get("LOGIN_BACKOFF_BASE", "30"))
+LOGIN_BACKOFF_MAX = int(os.environ.get("LOGIN_BACKOFF_MAX", "900"))
+# Tokens issued by POST /api/v1/auth/token/ expire after this many days (menu: own choice).
+API_TOKEN_LOGIN_DAYS = int(os.environ.get("API_TOKEN_LOGIN_DAYS", "90"))
+# The TLS proxy in front (docs/operations.md): its addresses, and the header it sets.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "HTTP_X_FORWARDED_FOR")
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "de"
@@ -225,6 +236,9 @@ Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 # Uploads above this are streamed to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# JSON bodies of the APIs: bounded in size and nesting before any parser runs.
+API_JSON_MAX_BYTES = int(os.environ.get("API_JSON_MAX_BYTES", str(1024 * 1024)))
+API_JSON_MAX_DEPTH = 32
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -262,12 +276,13 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a request without credentials is answered 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenancy.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["hostedpbx.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "hostedpbx.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -303,6 +318,25 @@ SESSION_COOKIE_AGE = 60 * 60 * 10
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No inline script anywhere: JavaScript lives in static/js/ (see docs/conventions.md).
+# Presigned S3 URLs may be played or fetched directly: allow the endpoint (or, on AWS, the
+# origins listed in CSP_MEDIA_ORIGINS).
+_s3_origin = " ".join(
+    ([S3_ENDPOINT_URL.rstrip("/")] if S3_ENDPOINT_URL else []) + env_list("CSP_MEDIA_ORIGINS"))
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    f"media-src 'self' blob: {_s3_origin}".strip(),
+    f"connect-src 'self' {_s3_origin}".strip(),
+    "worker-src 'self' blob:",
+    "font-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
 if not DEBUG:
     # Behind a TLS-terminating proxy; set HTTPS=0 to serve plain HTTP (e.g. a local trial).
     _https = env_bool("HTTPS", True)

@@ -11,7 +11,11 @@ hostedpbx.api.base); tests/test_isolation.py walks all patterns to prove it.
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from hostedpbx import views
 from tenancy import views as tenancy_views
@@ -29,11 +33,14 @@ urlpatterns = [
     path("login/", tenancy_views.PortalLoginView.as_view(), name="login"),
     path("logout/", tenancy_views.PortalLogoutView.as_view(), name="logout"),
     path("account/2fa/", include("twofactor.urls")),
+    path("logged-out/", tenancy_views.LoggedOutView.as_view(), name="logged-out"),
+    path("account/", include("tenancy.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+        # The split view serves its script from a URL: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/tenants/<slug:tenant_slug>/", include(tenant_api)),
@@ -43,3 +50,5 @@ urlpatterns = [
 
 handler404 = "hostedpbx.errors.page_not_found"
 handler403 = "hostedpbx.errors.permission_denied"
+handler400 = "hostedpbx.errors.bad_request"
+handler500 = "hostedpbx.errors.server_error"

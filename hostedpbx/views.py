@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
-from hostedpbx.scoping import actor_memberships, membership_for
-from tenancy.choices import ALL_ROLES
-from tenancy.models import Tenant
+from hostedpbx.scoping import actor_memberships, resolve_tenant
+from tenancy import permissions
 
 
 class TenantViewMixin(LoginRequiredMixin):
@@ -21,15 +20,15 @@ class TenantViewMixin(LoginRequiredMixin):
     tenant's members may open the page (others get 403: they know the tenant exists).
     """
 
-    allowed_roles = ALL_ROLES
+    allowed_roles = permissions.USE_MENU
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        tenant = Tenant.objects.filter(slug=kwargs.get("tenant_slug")).first()
-        membership = membership_for(request.user, tenant) if tenant else None
-        if membership is None:
+        resolved = resolve_tenant(request.user, kwargs.get("tenant_slug"))
+        if resolved is None:
             raise Http404("No such tenant.")
+        tenant, membership = resolved
         self.tenant = request.tenant = tenant
         self.membership = request.membership = membership
         if membership.role not in self.allowed_roles:

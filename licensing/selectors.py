@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from tenancy.choices import Role
+from tenancy import permissions
 from tenancy.models import PbxUser
 
 from .choices import LICENSE_DESCRIPTIONS, LICENSE_SHORT_NAMES, License, PoolStatus
@@ -220,7 +220,7 @@ def access_pbx_user_for_policy(*, actor, tenant, extension) -> PbxUser:
 
     qs = PbxUser.objects.for_actor(actor, tenant).filter(extension=str(extension))
     membership = None if getattr(actor, "is_pbx_node", False) else membership_for(actor, tenant)
-    if membership is not None and membership.role == Role.MEMBER:
+    if permissions.sees_own_extension_only(membership):
         qs = qs.filter(pk=membership.pbx_user_id)
     user = qs.first()
     if user is None:

@@ -88,6 +88,11 @@ def _as_date(value, field):
             _("Enter a date as YYYY-MM-DD."), code="invalid_date")})
 
 
+# The column's range (a PositiveIntegerField: 32-bit on PostgreSQL); more is refused, not
+# stored (SQLite would store it, PostgreSQL would fail with a 500).
+MAX_POOL_QUANTITY = 2_147_483_647
+
+
 def set_license_pool(*, actor, tenant, license: str, quantity: int, valid_from=None,
                      valid_until=None) -> LicensePool:
     """Set the tenant's pool of ``license`` to exactly this quantity and validity.
@@ -104,9 +109,10 @@ def set_license_pool(*, actor, tenant, license: str, quantity: int, valid_from=N
         quantity = int(quantity)
     except (TypeError, ValueError):
         quantity = -1
-    if quantity < 0:
+    if quantity < 0 or quantity > MAX_POOL_QUANTITY:
         raise ValidationError({"quantity": ValidationError(
-            _("The quantity must be a whole number of at least 0."), code="invalid_quantity")})
+            _("The quantity must be a whole number from 0 to %(max)s."),
+            code="invalid_quantity", params={"max": MAX_POOL_QUANTITY})})
     valid_from = _as_date(valid_from, "valid_from")
     valid_until = _as_date(valid_until, "valid_until")
     if valid_from and valid_until and valid_until < valid_from:

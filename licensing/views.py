@@ -11,7 +11,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from hostedpbx.views import TenantViewMixin
-from tenancy.choices import ALL_ROLES, Role
+from tenancy import permissions
+from tenancy.choices import ALL_ROLES
 from tenancy.selectors import pbx_users_for_list
 
 from . import selectors, services
@@ -22,8 +23,8 @@ from .exceptions import LicensingError
 from .forms import AdvisorForm, AssignForm, CsvImportForm, RevokeForm
 from .policy import FLAG_DESCRIPTIONS, FLAG_LABELS, FLAGS, assignment_warnings
 
-ADMINS = frozenset({Role.ADMIN})
-STAFF = frozenset({Role.ADMIN, Role.COMPLIANCE, Role.SUPERVISOR})
+ADMINS = permissions.MANAGE_LICENCES
+STAFF = permissions.VIEW_LICENCE_DETAILS
 PAGE_SIZE = 50
 
 
@@ -34,12 +35,12 @@ class LicensingPageMixin(TenantViewMixin):
 
     @property
     def can_manage(self):
-        return self.membership.role == Role.ADMIN
+        return permissions.may_manage_licences(self.membership)
 
     def visible_users(self, query=""):
         """PBX users this page lists: all for staff, a member's own extension only."""
         users = pbx_users_for_list(actor=self.actor, tenant=self.tenant, query=query)
-        if self.membership.role == Role.MEMBER:
+        if permissions.sees_own_extension_only(self.membership):
             users = users.filter(pk=self.membership.pbx_user_id)
         return users
 

@@ -83,6 +83,11 @@ def access_call_for_objection(*, actor, membership, tenant, call_id: str) -> Cal
     extension = own_extension(membership)
     if not extension or call.extension != extension:
         raise Http404("No such call.")
+    # Ownership, not who came first: every recording of the call must be of this extension
+    # (a call can carry other agents' recordings, e.g. after a transfer).
+    if Recording.unscoped.filter(tenant_id=call.tenant_id, call=call).exclude(
+            extension=extension).exists():
+        raise Http404("No such call.")
     return call
 
 

@@ -1,18 +1,28 @@
-"""Audit actions of the tenancy part, with their labels (see ``audit.actions``)."""
+"""Labels of the tenancy part's audit actions (collected by the audit part's registry)."""
 
 from django.utils.translation import gettext_lazy as _
 
 ACTIONS = {
     "auth.login": (_("Signed in"), "sign-in"),
     "auth.login_failed": (_("Sign-in failed"), "sign-in"),
-    "auth.login_throttled": (_("Sign-in blocked after repeated failures"), "sign-in"),
+    "auth.login_throttled": (_("Sign-in delayed after failures"), "sign-in"),
     "auth.logout": (_("Signed out"), "sign-in"),
-    "tenant.created": (_("Tenant created"), "accounts"),
-    "tenant.updated": (_("Tenant changed"), "accounts"),
-    "pbx_node.created": (_("PBX node created"), "accounts"),
-    "pbx_node.token_rotated": (_("PBX node token renewed"), "accounts"),
-    "pbx_user.created": (_("Extension created"), "accounts"),
-    "pbx_user.updated": (_("Extension changed"), "accounts"),
-    "membership.saved": (_("Portal account saved"), "accounts"),
-    "membership.removed": (_("Portal account removed"), "accounts"),
+    "account.password_changed": (_("Password changed"), "accounts"),
+    "account.password_reset": (_("Password reset by an administrator"), "accounts"),
+    "api_token.created": (_("API token created"), "accounts"),
+    "api_token.revoked": (_("API token revoked"), "accounts"),
+    "membership.saved": (_("Account access saved"), "accounts"),
+    "membership.removed": (_("Account removed from the tenant"), "accounts"),
+    "membership.created": (_("Account access created (admin)"), "accounts"),
+    "membership.updated": (_("Account access changed (admin)"), "accounts"),
+    "membership.deleted": (_("Account access deleted (admin)"), "accounts"),
+    "pbx_user.created": (_("PBX user created"), "settings"),
+    "pbx_user.updated": (_("PBX user changed"), "settings"),
+    "pbx_node.created": (_("PBX node created"), "settings"),
+    "pbx_node.updated": (_("PBX node changed"), "settings"),
+    "pbx_node.deleted": (_("PBX node deleted"), "settings"),
+    "pbx_node.token_rotated": (_("PBX node token rotated"), "settings"),
+    "tenant.created": (_("Tenant created"), "settings"),
+    "tenant.updated": (_("Tenant changed"), "settings"),
+    "tenant.deleted": (_("Tenant deleted"), "settings"),
 }

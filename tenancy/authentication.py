@@ -4,7 +4,35 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .models import PbxNode, hash_token
+from .models import ApiToken, PbxNode, hash_token
+
+
+class ApiTokenAuthentication(authentication.TokenAuthentication):
+    """``Authorization: Token <key>``: a personal token, usable until expired or revoked.
+
+    As the first authentication class it makes a request without credentials a 401 with
+    ``WWW-Authenticate: Token``."""
+
+    def authenticate_credentials(self, key):
+        now = timezone.now()
+        token = (ApiToken.objects.select_related("user")
+                 .filter(key_hash=hash_token(key)).first())
+        if token is None or not token.is_usable(now):
+            raise exceptions.AuthenticationFailed("Unknown, expired or revoked token.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("The account is disabled.")
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+
+class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = ApiTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "Token-based authentication with required prefix \"Token\"."}
 
 
 class PbxNodeAuthentication(authentication.BaseAuthentication):

@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -10,8 +12,12 @@ class PortalAuthenticationForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
+        "invalid_login": _("The username or the password is wrong. Note that both are "
+                           "case-sensitive."),
         "throttled": _("Too many failed logins. Please wait a few minutes and try again."),
     }
+
+    channel = "web"
 
     def clean(self):
         from . import auth
@@ -20,15 +26,47 @@ class PortalAuthenticationForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if username is not None and password:
             try:
-                self.user_cache = auth.sign_in(request=self.request, username=username,
-                                               password=password,
-                                               ip=auth.client_ip(self.request))
+                self.user_cache = auth.sign_in(
+                    request=self.request, username=username, password=password,
+                    ip=auth.client_ip(self.request), channel=self.channel,
+                    next_url=self.request.POST.get("next", "") if self.request else "")
             except auth.LoginThrottled:
                 raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
             if self.user_cache is None:
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class PortalAdminAuthenticationForm(PortalAuthenticationForm, AdminAuthenticationForm):
+    """The Django admin's login, throttled and audited like the portal's (staff only)."""
+
+    channel = "admin"
+    error_messages = {
+        **PortalAuthenticationForm.error_messages,
+        "invalid_login": PortalAuthenticationForm.error_messages["invalid_login"],
+    }
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label=_("Current password"), strip=False,
+                                   widget=forms.PasswordInput(
+                                       attrs={"autocomplete": "current-password"}))
+    new_password1 = forms.CharField(label=_("New password"), strip=False,
+                                    widget=forms.PasswordInput(
+                                        attrs={"autocomplete": "new-password"}),
+                                    help_text=password_validation.password_validators_help_text_html())
+    new_password2 = forms.CharField(label=_("New password (again)"), strip=False,
+                                    widget=forms.PasswordInput(
+                                        attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get(
+                "new_password2"):
+            self.add_error("new_password2", forms.ValidationError(
+                _("The two new passwords differ."), code="password_mismatch"))
+        return data
 
 
 class PbxUserForm(forms.ModelForm):
@@ -65,10 +103,27 @@ class MembershipForm(forms.Form):
         from .choices import Role
 
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = Role.choices
+        # Least privilege first: a new account is an agent unless the admin chooses more.
+        self.fields["role"].choices = [(r, Role(r).label) for r in (
+            Role.MEMBER, Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN)]
+        self.fields["role"].initial = Role.MEMBER
+        if not editing:
+            # The list's name column is never empty.
+            self.fields["first_name"].required = True
+            self.fields["last_name"].required = True
         self.fields["pbx_user"].queryset = PbxUser.unscoped.filter(
             tenant=tenant, is_active=True).order_by("extension")
         if editing:
             for name in ("username", "first_name", "last_name", "email"):
                 self.fields[name].disabled = True
                 self.fields[name].required = False
+
+
+class ApiTokenForm(forms.Form):
+    EXPIRY_CHOICES = [("30", _("30 days")), ("90", _("90 days")), ("365", _("one year")),
+                      ("never", _("never"))]
+
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("What the token is for, e.g. the script using it."))
+    expires_in = forms.ChoiceField(label=_("Expires after"), choices=EXPIRY_CHOICES,
+                                   initial="90")

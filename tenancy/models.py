@@ -187,3 +187,51 @@ class Membership(TenantOwnedModel):
     @property
     def is_admin(self):
         return self.role == Role.ADMIN
+
+
+class PasswordChangeRequired(models.Model):
+    """The account signs in with a one-time password and must choose its own first."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="password_change_required")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("password change required")
+        verbose_name_plural = _("password changes required")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class ApiToken(models.Model):
+    """A personal API token: named, optionally expiring, revocable; stored only as a hash.
+
+    It belongs to the account (not to a tenant): the URL names the tenant and the account's
+    membership there decides what the token may do, as for a web session.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} {self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def new_key() -> str:
+        return "hpt_" + secrets.token_urlsafe(32)
+
+    def is_usable(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

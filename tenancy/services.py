@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+import secrets
+
+from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
 
 from .choices import ClientType, Role
-from .models import Membership, PbxNode, PbxUser, Tenant, hash_token
+from .models import (
+    ApiToken,
+    Membership,
+    PasswordChangeRequired,
+    PbxNode,
+    PbxUser,
+    Tenant,
+    hash_token,
+)
 
 PBX_USER_FIELDS = ("display_name", "email", "client_type", "record_all_calls", "attention_tone",
                    "is_active")
@@ -134,14 +145,18 @@ PBX_USER_CHANGED_HOOKS: list = []
 
 def create_portal_user(*, actor, tenant: Tenant, username: str, password: str | None,
                        role: str, pbx_user: PbxUser | None = None, email: str = "",
-                       first_name: str = "", last_name: str = "") -> Membership:
-    """Create (or reuse) a portal account and give it ``role`` in ``tenant``.
+                       first_name: str = "", last_name: str = "",
+                       validate_password: bool = False) -> Membership:
+    """Create (or reuse) a portal account and give it ``role`` in ``tenant`` (provider tools:
+    the CLI, ``seed_demo``). Tenant admins add accounts with :func:`add_account` instead.
 
     An existing account keeps its password unless one is given; re-running with the same
-    arguments changes nothing and audits nothing (idempotent for ``seed_demo``).
+    arguments changes nothing and audits nothing (idempotent for ``seed_demo``). With
+    ``validate_password`` the password must pass Django's validators.
     """
     if role not in Role.values:
         raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_role")})
+    _check_pbx_user_of(tenant, pbx_user)
     User = get_user_model()
     with transaction.atomic():
         account, created = User.objects.get_or_create(
@@ -149,6 +164,8 @@ def create_portal_user(*, actor, tenant: Tenant, username: str, password: str | 
             defaults={"email": email, "first_name": first_name, "last_name": last_name},
         )
         if password and (created or not account.check_password(password)):
+            if validate_password:
+                password_validation.validate_password(password, account)
             account.set_password(password)
             account.save()
         elif created:
@@ -174,8 +191,113 @@ def create_portal_user(*, actor, tenant: Tenant, username: str, password: str | 
     return membership
 
 
+def _check_pbx_user_of(tenant, pbx_user):
+    """A membership's extension must belong to the same tenant."""
+    tenant_id = getattr(tenant, "pk", tenant)
+    if pbx_user is not None and pbx_user.tenant_id != tenant_id:
+        raise ValidationError({"pbx_user": ValidationError(
+            _("This extension belongs to another tenant."), code="extension_other_tenant")})
+
+
+def _check_role_needs(role, pbx_user):
+    if role == Role.MEMBER and pbx_user is None:
+        raise ValidationError({"pbx_user": ValidationError(
+            _("An agent needs an extension: agents see the recordings of their extension."),
+            code="extension_required")})
+
+
+def new_one_time_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def add_account(*, actor, tenant: Tenant, username: str, role: str = Role.MEMBER,
+                pbx_user: PbxUser | None = None, email: str = "", first_name: str = "",
+                last_name: str = "") -> tuple[Membership, str]:
+    """A tenant admin adds a new person: a new account with a one-time password, which the
+    person must change at the first login. Returns the membership and the password (shown once,
+    never stored in clear or put into a message cookie).
+
+    Accounts belong to people, not to whichever tenant asks: a username that exists already
+    (in any tenant) is refused with the same answer as any unusable name, so an admin can
+    neither attach another tenant's account nor learn that it exists. Provider staff add an
+    existing account to a further tenant (CLI ``create_portal_user`` or the Django admin).
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_role")})
+    _check_pbx_user_of(tenant, pbx_user)
+    _check_role_needs(role, pbx_user)
+    User = get_user_model()
+    unavailable = ValidationError({"username": ValidationError(
+        _("This username cannot be used. Please choose another one."),
+        code="username_unavailable")})
+    password = new_one_time_password()
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise unavailable
+        if pbx_user is not None and Membership.unscoped.filter(
+                tenant=tenant, pbx_user=pbx_user).exists():
+            raise ValidationError({"pbx_user": ValidationError(
+                _("This extension is linked to another account."), code="extension_linked")})
+        try:
+            with transaction.atomic():
+                account = User.objects.create(username=username, email=email,
+                                              first_name=first_name, last_name=last_name)
+        except IntegrityError:
+            raise unavailable from None
+        account.set_password(password)
+        account.save(update_fields=["password"])
+        PasswordChangeRequired.objects.create(user=account)
+        membership = Membership.unscoped.create(tenant=tenant, user=account, role=role,
+                                                pbx_user=pbx_user)
+        audit.record(
+            actor=actor, tenant=tenant, action="membership.saved", obj=membership,
+            data={"username": username, "role": role,
+                  "extension": pbx_user.extension if pbx_user else None,
+                  "account_created": True, "before": {"role": None, "pbx_user": None}},
+        )
+    return membership, password
+
+
+def reset_password(*, actor, membership: Membership) -> str:
+    """An admin gives a member of the tenant a new one-time password (audited); the person must
+    change it at the next login. Returns it, to be shown once."""
+    password = new_one_time_password()
+    with transaction.atomic():
+        account = membership.user
+        account.set_password(password)
+        account.save(update_fields=["password"])
+        PasswordChangeRequired.objects.get_or_create(user=account)
+        audit.record(actor=actor, tenant=membership.tenant_id, action="account.password_reset",
+                     obj=membership, data={"username": account.get_username()})
+    return password
+
+
+def change_own_password(*, actor, old_password: str, new_password: str) -> None:
+    """A person changes their own password (Django's validators apply); audited in each of
+    their tenants."""
+    if not actor.check_password(old_password):
+        raise ValidationError({"old_password": ValidationError(
+            _("The current password is wrong."), code="password_incorrect")})
+    password_validation.validate_password(new_password, actor)
+    with transaction.atomic():
+        actor.set_password(new_password)
+        actor.save(update_fields=["password"])
+        PasswordChangeRequired.objects.filter(user=actor).delete()
+        tenant_ids = list(Membership.unscoped.filter(user=actor).values_list("tenant_id",
+                                                                             flat=True))
+        for tenant_id in tenant_ids or [None]:
+            audit.record(actor=actor, tenant=tenant_id, action="account.password_changed",
+                         obj=actor, data={"username": actor.get_username()})
+
+
 class LastAdminError(ValidationError):
     pass
+
+
+def _lock_tenant(tenant_id):
+    """Serialise changes to a tenant's admins: the check runs after the lock (check-then-act).
+    On PostgreSQL a row lock; SQLite's write transactions are serial already."""
+    Tenant.objects.select_for_update().filter(pk=tenant_id).first()
 
 
 def _ensure_another_admin_remains(membership: Membership):
@@ -190,7 +312,10 @@ def update_membership(*, actor, membership: Membership, role: str,
     """Change an account's role and linked extension in the tenant (audited)."""
     if role not in Role.values:
         raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_role")})
+    _check_pbx_user_of(membership.tenant_id, pbx_user)
+    _check_role_needs(role, pbx_user)
     with transaction.atomic():
+        _lock_tenant(membership.tenant_id)
         locked = Membership.unscoped.select_for_update().get(pk=membership.pk)
         if role != Role.ADMIN:
             _ensure_another_admin_remains(locked)
@@ -210,10 +335,54 @@ def update_membership(*, actor, membership: Membership, role: str,
 
 
 def remove_membership(*, actor, membership: Membership) -> None:
-    """Remove an account from the tenant (the account itself stays; it may be in others)."""
-    _ensure_another_admin_remains(membership)
+    """Remove an account from the tenant (the account itself stays; it may be in others).
+
+    The tenant is locked before the last-admin check, so two admins removing each other at
+    the same moment cannot leave the tenant without one."""
     with transaction.atomic():
-        audit.record(actor=actor, tenant=membership.tenant_id, action="membership.removed",
-                     obj=membership, data={"username": membership.user.get_username(),
-                                           "role": membership.role})
-        membership.delete()
+        _lock_tenant(membership.tenant_id)
+        locked = Membership.unscoped.select_for_update().filter(pk=membership.pk).first()
+        if locked is None:
+            return
+        _ensure_another_admin_remains(locked)
+        audit.record(actor=actor, tenant=locked.tenant_id, action="membership.removed",
+                     obj=locked, data={"username": locked.user.get_username(),
+                                       "role": locked.role})
+        locked.delete()
+
+
+def _account_tenant_ids(account):
+    return list(Membership.unscoped.filter(user=account).values_list("tenant_id", flat=True))
+
+
+def create_api_token(*, actor, name: str, expires_at=None) -> tuple[ApiToken, str]:
+    """A new personal API token of ``actor``; returns it and its key (shown once only)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ValidationError(_("Give the token a name."),
+                                                       code="required")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": ValidationError(
+            _("The expiry must lie in the future."), code="expiry_in_past")})
+    key = ApiToken.new_key()
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=actor, name=name[:100], key_hash=hash_token(key),
+                                        prefix=key[:10], expires_at=expires_at)
+        for tenant_id in _account_tenant_ids(actor) or [None]:
+            audit.record(actor=actor, tenant=tenant_id, action="api_token.created", obj=token,
+                         data={"name": token.name, "prefix": token.prefix,
+                               "expires_at": expires_at.isoformat() if expires_at else None})
+    return token, key
+
+
+def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is not None:
+            return locked
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        for tenant_id in _account_tenant_ids(locked.user) or [None]:
+            audit.record(actor=actor, tenant=tenant_id, action="api_token.revoked", obj=locked,
+                         data={"name": locked.name, "prefix": locked.prefix})
+    return locked

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("pbx-users/", views.PbxUserListView.as_view(), name="pbx-users"),
     path("pbx-users/new/", views.PbxUserEditView.as_view(), name="pbx-user-create"),
+    path("pbx-users/<str:extension>/", views.PbxUserDetailView.as_view(), name="pbx-user"),
     path("pbx-users/<str:extension>/edit/", views.PbxUserEditView.as_view(),
          name="pbx-user-edit"),
     path("accounts/", views.MembershipListView.as_view(), name="memberships"),

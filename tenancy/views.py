@@ -1,24 +1,43 @@
-import secrets
+import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from hostedpbx.dashboard import tiles_for
+from hostedpbx.parts import collect_panels
 from hostedpbx.views import TenantViewMixin
+from tenancy import permissions
 
 from . import auth, services
-from .choices import Role
-from .forms import MembershipForm, PbxUserForm, PortalAuthenticationForm
-from .models import Membership
+from .forms import (
+    ApiTokenForm,
+    MembershipForm,
+    PasswordChangeForm,
+    PbxUserForm,
+    PortalAuthenticationForm,
+)
+from .models import ApiToken, Membership
 from .selectors import access_pbx_user, pbx_users_for_list
+
+
+def person_label(account) -> str:
+    """"Nina Neu (neu.agent)", or the username alone when the account has no name."""
+    name = account.get_full_name()
+    return f"{name} ({account.get_username()})" if name else account.get_username()
 
 
 def add_errors(form, exc: ValidationError):
@@ -44,6 +63,45 @@ class PortalLogoutView(auth_views.LogoutView):
         return super().post(request, *args, **kwargs)
 
 
+class LoggedOutView(TemplateView):
+    """Confirms the logout (API tokens stay valid: they are managed on their own page)."""
+
+    template_name = "tenancy/logged_out.html"
+
+
+class PasswordChangeView(LoginRequiredMixin, FormView):
+    """A person changes their own password; required after a one-time password."""
+
+    template_name = "tenancy/password_change.html"
+    form_class = PasswordChangeForm
+
+    def form_valid(self, form):
+        try:
+            services.change_own_password(actor=self.request.user,
+                                         old_password=form.cleaned_data["old_password"],
+                                         new_password=form.cleaned_data["new_password1"])
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                add_errors(form, exc)
+            else:
+                for message in exc.messages:
+                    form.add_error("new_password1", message)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, self.request.user)
+        self.request.session.pop(auth.MUST_CHANGE_SESSION_KEY, None)
+        messages.success(self.request, _("Your password has been changed."))
+        target = self.request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()},
+                                               require_https=self.request.is_secure()):
+            target = reverse("home")
+        return redirect(target)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["required"] = auth.must_change_password(self.request.user)
+        return context
+
+
 class DashboardView(TenantViewMixin, TemplateView):
     """The tenant's overview: one tile per figure that each part contributes."""
 
@@ -64,8 +122,32 @@ class PbxUserListView(TenantViewMixin, TemplateView):
         query = self.request.GET.get("q", "").strip()
         users = pbx_users_for_list(actor=self.actor, tenant=self.tenant, query=query)
         page = Paginator(users, 50).get_page(self.request.GET.get("page"))
-        context.update(page=page, query=query, can_edit=self.membership.role == Role.ADMIN,
+        context.update(page=page, query=query,
+                       can_edit=permissions.may_manage_pbx_users(self.membership),
                        page_query=urlencode({"q": query}) if query else "")
+        return context
+
+
+class PbxUserDetailView(TenantViewMixin, TemplateView):
+    """One PBX user, with the panels other parts contribute (``<app>/pbx_user_panels.py``:
+    licences, supervision, ...), so that this part never imports theirs."""
+
+    template_name = "tenancy/pbx_user_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pbx_user = access_pbx_user(actor=self.actor, tenant=self.tenant,
+                                   extension=self.kwargs["extension"])
+        panels = collect_panels("pbx_user_panels", actor=self.actor, tenant=self.tenant,
+                                membership=self.membership, pbx_user=pbx_user)
+        base = {"tenant": self.tenant, "membership": self.membership, "pbx_user": pbx_user}
+        context.update(
+            pbx_user=pbx_user,
+            can_edit=permissions.may_manage_pbx_users(self.membership),
+            panels=[(panel.title, render_to_string(panel.template, {**base, **panel.context},
+                                                   request=self.request))
+                    for panel in panels],
+        )
         return context
 
 
@@ -74,7 +156,7 @@ class PbxUserEditView(TenantViewMixin, FormView):
 
     template_name = "tenancy/pbx_user_form.html"
     form_class = PbxUserForm
-    allowed_roles = frozenset({Role.ADMIN})
+    allowed_roles = permissions.MANAGE_PBX_USERS
 
     def get_object(self):
         extension = self.kwargs.get("extension")
@@ -116,7 +198,7 @@ class MembershipListView(TenantViewMixin, TemplateView):
     """The tenant's portal accounts and their roles (admins)."""
 
     template_name = "tenancy/membership_list.html"
-    allowed_roles = frozenset({Role.ADMIN})
+    allowed_roles = permissions.MANAGE_ACCOUNTS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -133,7 +215,7 @@ class MembershipEditView(TenantViewMixin, FormView):
 
     template_name = "tenancy/membership_form.html"
     form_class = MembershipForm
-    allowed_roles = frozenset({Role.ADMIN})
+    allowed_roles = permissions.MANAGE_ACCOUNTS
 
     def get_object(self):
         membership_id = self.kwargs.get("membership_id")
@@ -158,48 +240,45 @@ class MembershipEditView(TenantViewMixin, FormView):
         return kwargs
 
     def post(self, request, *args, **kwargs):
-        if "remove" in request.POST:
+        if "remove" in request.POST or "reset_password" in request.POST:
             self.object = self.get_object()
             if self.object is None:
                 raise Http404
+        if "remove" in request.POST:
+            person = person_label(self.object.user)
             try:
                 services.remove_membership(actor=self.actor, membership=self.object)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("tenancy:membership-edit", tenant_slug=self.tenant.slug,
                                 membership_id=self.object.pk)
-            messages.success(request, _("%(user)s was removed from this tenant.") % {
-                "user": self.object.user.username})
+            messages.success(request, _("%(person)s was removed from this tenant.") % {
+                "person": person})
             return redirect("tenancy:memberships", tenant_slug=self.tenant.slug)
+        if "reset_password" in request.POST:
+            password = services.reset_password(actor=self.actor, membership=self.object)
+            return self.show_password(self.object, password, created=False)
         return super().post(request, *args, **kwargs)
+
+    def show_password(self, membership, password, *, created):
+        """The one-time password, in this response only: never in a cookie or a message."""
+        return render(self.request, "tenancy/one_time_password.html", {
+            "tenant": self.tenant, "membership": self.membership, "account": membership.user,
+            "person": person_label(membership.user), "password": password, "created": created,
+        })
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
             if self.object is None:
-                password = secrets.token_urlsafe(12)
-                existing = get_user_model().objects.filter(username=data["username"]).exists()
-                if Membership.unscoped.filter(tenant=self.tenant,
-                                              user__username=data["username"]).exists():
-                    form.add_error("username", _("This account belongs to the tenant already."))
-                    return self.form_invalid(form)
-                services.create_portal_user(
+                membership, password = services.add_account(
                     actor=self.actor, tenant=self.tenant, username=data["username"],
-                    password=None if existing else password, role=data["role"],
-                    pbx_user=data["pbx_user"], email=data["email"],
+                    role=data["role"], pbx_user=data["pbx_user"], email=data["email"],
                     first_name=data["first_name"], last_name=data["last_name"])
-                if existing:
-                    messages.success(self.request, _(
-                        "The existing account %(user)s now has access to this tenant.") % {
-                        "user": data["username"]})
-                else:
-                    messages.warning(self.request, _(
-                        "Account %(user)s created. One-time password (shown only now): "
-                        "%(password)s") % {"user": data["username"], "password": password})
-            else:
-                services.update_membership(actor=self.actor, membership=self.object,
-                                           role=data["role"], pbx_user=data["pbx_user"])
-                messages.success(self.request, _("Saved."))
+                return self.show_password(membership, password, created=True)
+            services.update_membership(actor=self.actor, membership=self.object,
+                                       role=data["role"], pbx_user=data["pbx_user"])
+            messages.success(self.request, _("Saved."))
         except ValidationError as exc:
             add_errors(form, exc)
             return self.form_invalid(form)
@@ -208,4 +287,46 @@ class MembershipEditView(TenantViewMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["object"] = self.object
+        context["person"] = person_label(self.object.user) if self.object else ""
         return context
+
+
+class ApiTokenListView(LoginRequiredMixin, FormView):
+    """The person's own API tokens: create (shown once), list and revoke."""
+
+    template_name = "tenancy/api_tokens.html"
+    form_class = ApiTokenForm
+
+    def tokens(self):
+        return ApiToken.objects.filter(user=self.request.user)
+
+    def form_valid(self, form):
+        days = form.cleaned_data["expires_in"]
+        expires_at = None if days == "never" else timezone.now() + datetime.timedelta(
+            days=int(days))
+        try:
+            token, key = services.create_api_token(actor=self.request.user,
+                                                   name=form.cleaned_data["name"],
+                                                   expires_at=expires_at)
+        except ValidationError as exc:
+            add_errors(form, exc)
+            return self.form_invalid(form)
+        # The key is in this response only: never in a cookie or a message.
+        return self.render_to_response(self.get_context_data(
+            form=self.form_class(), new_token=token, new_key=key))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["tokens"] = self.tokens()
+        context["now"] = timezone.now()
+        return context
+
+
+class ApiTokenRevokeView(LoginRequiredMixin, View):
+    def post(self, request, token_id):
+        token = ApiToken.objects.filter(user=request.user, pk=token_id).first()
+        if token is None:
+            raise Http404
+        services.revoke_api_token(actor=request.user, token=token)
+        messages.success(request, _("The token %(name)s was revoked.") % {"name": token.name})
+        return redirect("account:tokens")

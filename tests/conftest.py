@@ -62,6 +62,20 @@ def _plain_http(target):
 _plain_http(django_settings)
 
 
+def _own_cache(target):
+    # Each test process (each pytest-xdist worker) gets its own cache: login throttling counts
+    # failures in the cache, and workers sharing one would throttle each other's tests.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    location = Path(django_settings.VAR_DIR) / "test-cache" / f"{worker}-{os.getpid()}"
+    target.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(location), "OPTIONS": {"MAX_ENTRIES": 100000},
+    }}
+
+
+_own_cache(django_settings)
+
+
 @pytest.fixture(autouse=True)
 def _plain_http_and_clean_cache(settings):
     _plain_http(settings)

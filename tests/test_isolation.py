@@ -25,9 +25,12 @@ import tests
 # Patterns outside tenants: public or provider-wide, and who may see them.
 PUBLIC_NAMES = {
     "home", "health", "login", "logout", "set_language", "javascript-catalog", "schema",
-    "swagger-ui", "redoc", "api-token",
+    "swagger-ui", "redoc", "api-token", "logged-out",
     # The signed-in account's own two-factor pages (no tenant, no object).
     "twofactor:manage", "twofactor:enrol", "twofactor:verify", "twofactor:recovery-codes",
+    # The signed-in person's own account (not per tenant); tests/tenancy/test_api_tokens.py
+    # proves that a token id of another account answers 404.
+    "account:password-change", "account:tokens", "account:token-revoke",
 }
 KWARG_RE = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -127,6 +130,69 @@ def test_other_tenants_admin_gets_404_everywhere(samples, admin_a, admin_b, api,
                 assert response.json().get("code") == "not_found"
         checked += 1
     assert checked >= 4
+
+
+# URL kwargs that name a kind (the same in every tenant), not one tenant's object.
+TENANT_NEUTRAL_KWARGS = {"tenant_slug", "license"}
+# Strings only tenant A's rows carry (fixtures and samples); none may show under tenant B.
+TENANT_A_MARKERS = ["Anna Agentin", "iso-call-1", "alice"]
+
+
+@pytest.fixture
+def dora(tenant_a, tenant_b):
+    """An account that administers both tenants: only the URL's tenant may decide what it sees."""
+    from tenancy.choices import Role
+
+    from .factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username="dora")
+    MembershipFactory(tenant=tenant_a, user=user, role=Role.ADMIN)
+    MembershipFactory(tenant=tenant_b, user=user, role=Role.ADMIN)
+    return user
+
+
+@pytest.mark.django_db
+def test_two_tenant_account_sees_only_the_urls_tenant(samples, dora, tenant_b, api, web):
+    """Tenant B's slug with tenant A's ids, on every URL pattern, as an admin of both.
+
+    Objects of A answer 404 under B's slug; lists and pages under B's slug show none of A's
+    rows. A view that forgets the tenant (``for_actor(actor)``, or any query over all the
+    account's tenants) fails here, while the one-tenant tests above still pass.
+    """
+    checked = 0
+    b_values = {**samples, "tenant_slug": tenant_b.slug}
+    for route, name, kind in all_patterns():
+        if kind not in ("web", "tenant_api"):
+            continue
+        client = web(dora) if kind == "web" else api(dora)
+        own = client.get(url_for(name, route, samples))
+        assert own.status_code != 404, f"dora cannot reach tenant A's {route}: sample wrong?"
+        url = url_for(name, route, b_values)
+        names_object = set(kwarg_names(route)) - TENANT_NEUTRAL_KWARGS
+        statuses = []
+        for method in METHODS if names_object else ["get"]:
+            response = getattr(client, method)(url)
+            statuses.append(response.status_code)
+            if names_object:
+                # 405: B's admin may learn that the method does not exist, nothing more.
+                assert response.status_code in (404, 405), (
+                    f"{method.upper()} {url} (tenant A's ids under B) answered "
+                    f"{response.status_code}")
+            body = b"".join(response.streaming_content) if response.streaming else (
+                response.content)
+            text = body.decode("utf-8", "replace").replace(url, "")  # an echo of the URL
+            leaked = [marker for marker in TENANT_A_MARKERS if marker in text]
+            assert not leaked, f"{method.upper()} {url} shows tenant A's {leaked}"
+        assert not names_object or 404 in statuses, f"{url}: no method looked the object up"
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.django_db
+def test_a_marker_is_visible_under_its_own_tenant(samples, dora, tenant_a, web):
+    # The markers above are real: under tenant A's slug, A's pages show them.
+    text = web(dora).get(f"/t/{tenant_a.slug}/pbx-users/").content.decode()
+    assert "Anna Agentin" in text
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import actions
 from audit.models import AuditEvent
+from hostedpbx.api.filters import StrictFilterSet
 
 
 class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -29,7 +30,7 @@ class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = BoundedIsoDateTimeField
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(StrictFilterSet):
     action = django_filters.CharFilter(method="filter_action",
                                        help_text="exact action, or a prefix ending in '.'")
     actor = django_filters.CharFilter(field_name="actor_label")

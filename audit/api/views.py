@@ -11,17 +11,17 @@ import audit
 from audit import checkpoints, exports
 from audit.chain import verify
 from audit.models import AuditChainHead, AuditEvent, chain_key
-from audit.permissions import may_review_audit
 from audit.selectors import remember_verification
 from audit.signing import public_key_b64
 from hostedpbx.api.base import TenantAPIView, TenantScopedViewSet
 from hostedpbx.api.errors import ApiError
 from hostedpbx.api.pagination import StableCursorPagination
+from tenancy import permissions
 
 from .filters import AuditEventFilter
 from .serializers import AuditEventSerializer, VerifyResultSerializer
 
-REVIEWERS = frozenset({"admin", "compliance"})  # read_roles/write_roles of the verify view
+REVIEWERS = permissions.REVIEW_AUDIT
 
 
 class AuditCursorPagination(StableCursorPagination):
@@ -55,7 +55,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         export time and the signed checkpoints, so an offline check can tell a complete export
         from a partial (filtered) one and detect missing events.
         """
-        if not may_review_audit(self.membership):
+        if not permissions.may_review_audit(self.membership):
             raise ApiError("role_not_permitted", "Only admins and compliance officers export.",
                            status=403)
         kind = request.query_params.get("format", "jsonl")

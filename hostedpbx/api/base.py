@@ -13,8 +13,8 @@ from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
-from hostedpbx.scoping import membership_for
-from tenancy.choices import ALL_ROLES
+from hostedpbx.scoping import resolve_tenant
+from tenancy import permissions as capabilities
 
 SAFE_ACTIONS = {"list", "retrieve", "metadata"}
 
@@ -25,18 +25,15 @@ class TenantAPIMixin:
     ``read_roles`` may use safe methods, ``write_roles`` everything else.
     """
 
-    read_roles = ALL_ROLES
-    write_roles = frozenset({"admin"})
+    read_roles = capabilities.USE_MENU
+    write_roles = capabilities.TENANT_API_WRITE
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        from tenancy.models import Tenant
-
-        slug = kwargs.get("tenant_slug")
-        tenant = Tenant.objects.filter(slug=slug).first()
-        membership = membership_for(request.user, tenant) if tenant else None
-        if membership is None:
+        resolved = resolve_tenant(request.user, kwargs.get("tenant_slug"))
+        if resolved is None:
             raise exceptions.NotFound()
+        tenant, membership = resolved
         self.tenant = tenant
         self.membership = membership
         request.tenant = tenant
@@ -119,4 +116,16 @@ class PbxNodeAPIMixin:
 
 class PbxNodeAPIView(PbxNodeAPIMixin, APIView):
     pass
+
+
+class PbxNodeScopedAPIView(PbxNodeAPIMixin, GenericAPIView):
+    """A PBX view reading one model: set ``scoped_model``; the queryset is the node's tenant's
+    rows (``model.objects.for_actor(node, node.tenant)``), so another tenant's id is 404."""
+
+    scoped_model = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.scoped_model.unscoped.none()
+        return self.scoped_model.objects.for_actor(self.node, self.tenant)
 

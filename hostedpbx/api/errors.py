@@ -87,8 +87,13 @@ def exception_handler(exc, context):
         detail = exc.detail if hasattr(exc, "detail") else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         body = {"code": str(code), "detail": str(detail)}
-    return Response(body, status=response.status_code, headers=_headers(response))
+    return Response(body, status=response.status_code, headers=_headers(response, exc))
 
 
-def _headers(response):
-    return {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
+def _headers(response, exc=None):
+    headers = {k: v for k, v in response.items()
+               if k in ("WWW-Authenticate", "Retry-After", "Allow")}
+    retry_after = getattr(exc, "extra", {}).get("retry_after")
+    if retry_after is not None:
+        headers["Retry-After"] = str(int(retry_after))
+    return headers

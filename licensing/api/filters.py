@@ -1,10 +1,11 @@
 import django_filters
 
+from hostedpbx.api.filters import StrictFilterSet
 from licensing.choices import License
 from licensing.models import LicenseAssignment
 
 
-class LicenseAssignmentFilter(django_filters.FilterSet):
+class LicenseAssignmentFilter(StrictFilterSet):
     """``active``: ``true`` (the default: open assignments), ``false`` (revoked ones, the
     history) or ``all``; ``extension``; ``license``."""
 

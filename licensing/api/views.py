@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, status
 from rest_framework.response import Response
 
-from hostedpbx.api.base import PbxNodeAPIView, TenantAPIView, TenantScopedViewSet
+from hostedpbx.api.base import PbxNodeScopedAPIView, TenantAPIView, TenantScopedViewSet
 from hostedpbx.api.errors import ApiError
 from licensing import selectors, services
 from licensing.exceptions import LicensingError, UnknownExtension
@@ -152,14 +152,15 @@ class PbxUserPolicyView(TenantAPIView):
         return policy_response(request, user, translation.get_language() or "de")
 
 
-class PbxNodeUserPolicyView(PbxNodeAPIView):
+class PbxNodeUserPolicyView(PbxNodeScopedAPIView):
     """For the PBX: the effective policy of one of its tenant's users, in the tenant's
     language. Poll with ``If-None-Match``: unchanged answers 304 without a body."""
 
+    scoped_model = PbxUser
+
     @POLICY_SCHEMA
     def get(self, request, extension):
-        user = PbxUser.objects.for_actor(self.node, self.tenant).filter(
-            extension=str(extension)).first()
+        user = self.get_queryset().filter(extension=str(extension)).first()
         if user is None:
             raise exceptions.NotFound()
         language = self.tenant.locale or "de"

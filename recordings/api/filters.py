@@ -1,5 +1,6 @@
 from django_filters import rest_framework as filters
 
+from hostedpbx.api.filters import StrictFilterSet
 from recordings.choices import IngestReason, IngestSource, IngestStatus
 from recordings.filters import RecordingFilterSet
 from recordings.models import Ingest
@@ -9,7 +10,7 @@ class RecordingFilter(RecordingFilterSet):
     """The archive's filter set (``recordings.filters``), shared with the menu."""
 
 
-class IngestFilter(filters.FilterSet):
+class IngestFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=IngestStatus.choices)
     reason = filters.ChoiceFilter(choices=IngestReason.choices)
     source = filters.ChoiceFilter(choices=IngestSource.choices)

@@ -1,10 +1,11 @@
 import django_filters
 from django.db.models import Q
 
+from hostedpbx.api.filters import StrictFilterSet
 from tenancy.models import PbxUser
 
 
-class PbxUserFilter(django_filters.FilterSet):
+class PbxUserFilter(StrictFilterSet):
     q = django_filters.CharFilter(method="search", label="extension prefix or name")
     client_type = django_filters.CharFilter()
     is_active = django_filters.BooleanFilter()

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from hostedpbx.api.serializers import RefuseUnwritableFieldsMixin
 from tenancy.models import PbxUser
 
 
-class PbxUserSerializer(serializers.ModelSerializer):
+class PbxUserSerializer(RefuseUnwritableFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = PbxUser
         fields = ["extension", "display_name", "email", "client_type", "record_all_calls",

@@ -1,6 +1,9 @@
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -73,5 +76,11 @@ class ObtainTokenView(APIView):
         if account is None:
             raise ApiError("invalid_credentials", "Unable to log in with these credentials.",
                            status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=account)
-        return Response({"token": token.key})
+        if auth.must_change_password(account):
+            raise ApiError("password_change_required",
+                           "Choose your own password in the menu first.",
+                           status=status.HTTP_403_FORBIDDEN)
+        _token, key = services.create_api_token(
+            actor=account, name=f"API login {timezone.localtime():%Y-%m-%d %H:%M}",
+            expires_at=timezone.now() + datetime.timedelta(days=settings.API_TOKEN_LOGIN_DAYS))
+        return Response({"token": key})

@@ -30,7 +30,7 @@ def test_login_in_chromium_reaches_the_tenant_menu(live_server, page, admin_a, t
     page.wait_for_load_state()
     assert "You are signed in as" in page.content()
     page.click("[data-testid=logout]")
-    page.wait_for_url(f"{live_server.url}/login/")
+    page.wait_for_url(f"{live_server.url}/logged-out/")
 
 
 def test_wrong_password_shows_an_error(live_server, page, admin_a):

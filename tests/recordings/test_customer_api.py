@@ -201,10 +201,13 @@ def test_ingests_of_others_are_hidden_from_members(api, agent_a, tenant_a, push,
 
 
 # --- the menu's upload ----------------------------------------------------------------------
+def a_while_ago():
+    """A call date relative to now: licences in the fixtures are granted relative to now too."""
+    return (timezone.now() - datetime.timedelta(minutes=30)).isoformat()
+
+
 def upload(client, tenant, path, **fields):
-    # Relative to now: the licence fixtures are granted a day ago.
-    started = (timezone.localtime() - datetime.timedelta(minutes=10)).isoformat()
-    data = {"direction": "inbound", "started_at": started, **fields}
+    data = {"direction": "inbound", "started_at": a_while_ago(), **fields}
     with open(path, "rb") as fh:
         data["audio"] = fh
         return client.post(tenant_api(tenant, "recording-upload"), data, format="multipart")
@@ -259,7 +262,7 @@ def test_upload_with_session_auth_needs_the_csrf_token(agent_a, tenant_a, wav):
     token = client.cookies["csrftoken"].value
     with open(wav, "rb") as fh:
         accepted = client.post(tenant_api(tenant_a, "recording-upload"), {
-            "direction": "inbound", "started_at": "2026-11-25T10:00:00+01:00", "audio": fh,
+            "direction": "inbound", "started_at": a_while_ago(), "audio": fh,
         }, format="multipart", HTTP_X_CSRFTOKEN=token)
     assert accepted.status_code == 202, accepted.json()
     assert uuid.UUID(accepted.json()["ingest_id"])

@@ -1,7 +1,9 @@
 """The pulled sources: spool folder and S3 inbox, each object claimed exactly once."""
 
 import json
+import os
 import threading
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -24,6 +26,10 @@ def drop_in_spool(settings, sample_dir, tenant="alpha", node="pbx-a", name="call
     audio.write_bytes(audio_samples.pcm_wav(sample_dir, seconds=2).read_bytes())
     body = sidecar if sidecar is not None else json.dumps(metadata(**overrides))
     (folder / f"{name}.json").write_text(body)
+    # File times come from the kernel's clock; set them from ours (faketime moves only ours).
+    now = time.time()
+    for path in (audio, folder / f"{name}.json"):
+        os.utime(path, (now, now))
     return audio
 
 

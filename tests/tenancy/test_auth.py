@@ -136,3 +136,13 @@ def test_pbx_node_token_authenticates_only_active_nodes(node_a):
     node_a.save()
     with pytest.raises(AuthenticationFailed):
         authenticate(node_a.plain_token)
+
+
+def test_each_test_process_throttles_in_its_own_cache():
+    # pytest-xdist workers must not count each other's failed logins (see tests/conftest.py).
+    import os
+
+    from django.core.cache import cache
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    assert cache._dir.endswith(f"{worker}-{os.getpid()}")

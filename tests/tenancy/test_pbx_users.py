@@ -103,5 +103,28 @@ def test_objects_manager_demands_an_actor(admin_a, admin_b, tenant_a, agent_ext_
         list(PbxUser.objects.all())
     assert PbxUser.objects.for_actor(admin_a, tenant_a).count() == 1
     assert PbxUser.objects.for_actor(admin_b, tenant_a).count() == 0
-    assert PbxUser.objects.for_actor(admin_b).count() == 0
-    assert PbxUser.objects.for_actor(None).count() == 0
+    assert PbxUser.objects.for_actor(None, tenant_a).count() == 0
+
+
+@pytest.mark.django_db
+def test_for_actor_requires_the_tenant(admin_a, tenant_a, agent_ext_a):
+    # Without the tenant an account in two tenants would see both tenants' rows.
+    from hostedpbx.scoping import ScopingError
+
+    with pytest.raises(TypeError):
+        PbxUser.objects.for_actor(admin_a)
+    with pytest.raises(ScopingError):
+        PbxUser.objects.for_actor(admin_a, None)
+
+
+@pytest.mark.django_db
+def test_pbx_user_page_shows_the_parts_panels(web, admin_a, agent_a, tenant_a, agent_ext_a):
+    page = web(admin_a).get(f"/t/{tenant_a.slug}/pbx-users/201/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Anna Agentin" in body and 'data-testid="panel"' in body
+    assert "(<span class=\"mono\">anna</span>)" in body  # tenancy's own panel: the account
+    # An agent sees the page without the accounts panel (a capability of admins).
+    agent_page = web(agent_a).get(f"/t/{tenant_a.slug}/pbx-users/201/").content.decode()
+    assert "(<span class=\"mono\">anna</span>)" not in agent_page
+    assert web(admin_a).get(f"/t/{tenant_a.slug}/pbx-users/999/").status_code == 404

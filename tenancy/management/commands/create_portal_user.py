@@ -41,7 +41,7 @@ class Command(BaseCommand):
         try:
             membership = services.create_portal_user(
                 actor=None, tenant=tenant, username=username, password=password, role=role,
-                pbx_user=pbx_user, email=email,
+                pbx_user=pbx_user, email=email, validate_password=True,
             )
         except ValidationError as exc:
             raise CommandError(str(exc))

@@ -8,12 +8,21 @@ def portal(request):
     user = getattr(request, "user", None)
     tenant = getattr(request, "tenant", None)
     membership = getattr(request, "membership", None)
-    nav = (items_for(tenant, membership, request.path)
-           if tenant is not None and membership is not None else [])
+    nav = (
+        items_for(tenant, membership, request.path)
+        if tenant is not None and membership is not None
+        else []
+    )
     memberships = actor_memberships(user) if user is not None else []
     match = getattr(request, "resolver_match", None)
-    switch = [{"membership": m, "url": switch_url(match if tenant is not None else None, m)}
-              for m in memberships] if len(memberships) > 1 else []
+    switch = (
+        [
+            {"membership": m, "url": switch_url(match if tenant is not None else None, m)}
+            for m in memberships
+        ]
+        if len(memberships) > 1
+        else []
+    )
     return {
         "nav_items": nav,
         "current_tenant": tenant,

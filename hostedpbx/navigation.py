@@ -22,8 +22,14 @@ ICONS = {
     "recordings:upload": "upload",
     "recordings:ingests": "activity",
 }
-PART_ICONS = {"supervision": "headset", "callrouting": "route", "audit": "scroll-text",
-              "recordings": "audio-lines", "licensing": "key-round", "tenancy": "house"}
+PART_ICONS = {
+    "supervision": "headset",
+    "callrouting": "route",
+    "audit": "scroll-text",
+    "recordings": "audio-lines",
+    "licensing": "key-round",
+    "tenancy": "house",
+}
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,15 @@ def items_for(tenant, membership, path=None):
     is ``current``, so a sub-page (a licence's user page, the CSV import) highlights its
     section."""
     items = [
-        {"label": item.label, "url": reverse(item.url_name, kwargs={"tenant_slug": tenant.slug}),
-         "url_name": item.url_name,
-         "icon": item.icon or ICONS.get(item.url_name)
-         or PART_ICONS.get(item.url_name.split(":")[0], ""),
-         "current": False}
+        {
+            "label": item.label,
+            "url": reverse(item.url_name, kwargs={"tenant_slug": tenant.slug}),
+            "url_name": item.url_name,
+            "icon": item.icon
+            or ICONS.get(item.url_name)
+            or PART_ICONS.get(item.url_name.split(":")[0], ""),
+            "current": False,
+        }
         for item in _visible(membership)
     ]
     if path:
@@ -73,9 +83,11 @@ def switch_url(resolver_match, membership):
         return fallback
     name = resolver_match.view_name
     menu_names = {item.url_name for item in _visible(membership)}
-    all_menu_names = {item.url_name
-                      for module in part_modules("navigation")
-                      for item in getattr(module, "NAV_ITEMS", [])}
+    all_menu_names = {
+        item.url_name
+        for module in part_modules("navigation")
+        for item in getattr(module, "NAV_ITEMS", [])
+    }
     if name in all_menu_names and name not in menu_names:
         return fallback
     try:

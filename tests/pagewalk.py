@@ -40,8 +40,11 @@ def kwarg_names(route: str) -> list[str]:
 
 def menu_patterns() -> list[tuple[str, str]]:
     """``[(route, url_name)]`` of every named pattern under ``/t/<tenant_slug>/``."""
-    return [(route, name) for route, name in _walk(get_resolver().url_patterns)
-            if route.startswith("t/") and name]
+    return [
+        (route, name)
+        for route, name in _walk(get_resolver().url_patterns)
+        if route.startswith("t/") and name
+    ]
 
 
 def samples(*, tenant, node, admin, extension: str) -> dict:
@@ -65,8 +68,10 @@ def menu_urls(values: dict) -> list[tuple[str, str]]:
         kwargs = {}
         for kwarg in kwarg_names(route):
             if kwarg not in values:
-                raise LookupError(f"no sample for URL kwarg {kwarg!r} of {route!r}: add it to "
-                                  "tests/<part>/isolation_samples.py")
+                raise LookupError(
+                    f"no sample for URL kwarg {kwarg!r} of {route!r}: add it to "
+                    "tests/<part>/isolation_samples.py"
+                )
             kwargs[kwarg] = values[kwarg]
         pages.append((name.replace(":", "-"), reverse(name, kwargs=kwargs)))
     return pages
@@ -74,6 +79,8 @@ def menu_urls(values: dict) -> list[tuple[str, str]]:
 
 def is_page(response) -> bool:
     """A GET that rendered an HTML page (not a redirect, a 405, JSON or a download)."""
-    return (response.status_code == 200
-            and response.get("Content-Type", "").startswith("text/html")
-            and "attachment" not in response.get("Content-Disposition", ""))
+    return (
+        response.status_code == 200
+        and response.get("Content-Type", "").startswith("text/html")
+        and "attachment" not in response.get("Content-Disposition", "")
+    )

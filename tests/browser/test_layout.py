@@ -18,22 +18,29 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def menu_pages(tenant_a, node_a, admin_a, agent_ext_a):
-    values = pagewalk.samples(tenant=tenant_a, node=node_a, admin=admin_a,
-                              extension=agent_ext_a.extension)
+    values = pagewalk.samples(
+        tenant=tenant_a, node=node_a, admin=admin_a, extension=agent_ext_a.extension
+    )
     return pagewalk.menu_urls(values)
 
 
 def phone_context(browser, live_server, user, web):
     client = web(user)
     context = browser.new_context(locale="de-DE", viewport=PHONE)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     return context
 
 
 def overflow(page):
-    return page.evaluate("""() => {
+    return page.evaluate(r"""() => {
         const root = document.documentElement;
         const header = document.querySelector('header');
         // The first elements that reach past the right edge, to name in the failure.
@@ -54,8 +61,9 @@ def overflow(page):
     }""")
 
 
-def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, web, menu_pages, admin_a,
-                                              compliance_a, supervisor_a, agent_a):
+def test_no_page_scrolls_sideways_on_a_phone(
+    browser, live_server, web, menu_pages, admin_a, compliance_a, supervisor_a, agent_a
+):
     failures, walked = [], 0
     for user in (admin_a, compliance_a, supervisor_a, agent_a):
         context = phone_context(browser, live_server, user, web)
@@ -68,18 +76,20 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, web, menu_pag
             size = overflow(page)
             walked += 1
             if size["scroll"] > size["client"]:
-                failures.append(f"{user.username} {url}: page is {size['scroll']} px wide "
-                                f"on a {size['client']} px screen ({', '.join(size['wide'])})")
+                failures.append(
+                    f"{user.username} {url}: page is {size['scroll']} px wide "
+                    f"on a {size['client']} px screen ({', '.join(size['wide'])})"
+                )
             if size["header"] != size["client"]:
-                failures.append(f"{user.username} {url}: header {size['header']} px of "
-                                f"{size['client']} px")
+                failures.append(
+                    f"{user.username} {url}: header {size['header']} px of {size['client']} px"
+                )
         context.close()
     assert walked >= 10, f"only {walked} pages walked"
     assert not failures, "\n".join(failures)
 
 
-def test_menu_button_opens_the_navigation_on_a_phone(browser, live_server, web, tenant_a,
-                                                     admin_a):
+def test_menu_button_opens_the_navigation_on_a_phone(browser, live_server, web, tenant_a, admin_a):
     context = phone_context(browser, live_server, admin_a, web)
     page = context.new_page()
     page.goto(f"{live_server.url}/t/{tenant_a.slug}/licenses/")
@@ -94,8 +104,9 @@ def test_menu_button_opens_the_navigation_on_a_phone(browser, live_server, web, 
     context.close()
 
 
-def test_wide_screen_shows_the_navigation_without_a_button(browser, live_server, web,
-                                                           tenant_a, admin_a):
+def test_wide_screen_shows_the_navigation_without_a_button(
+    browser, live_server, web, tenant_a, admin_a
+):
     context = phone_context(browser, live_server, admin_a, web)
     page = context.new_page()
     page.set_viewport_size({"width": 1366, "height": 900})

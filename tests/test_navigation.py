@@ -22,7 +22,7 @@ def consultant(admin_a, tenant_b):
 
 
 def switch_links(html):
-    menu = re.search(r'<details class="dropdown tenant-switcher">(.*?)</details>', html, re.S)
+    menu = re.search(r'<details class="dropdown tenant-switcher"[^>]*>(.*?)</details>', html, re.S)
     assert menu, "no tenant switcher"
     return {
         name: url for url, name in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', menu.group(1))

@@ -67,7 +67,13 @@ def items_for(tenant, membership, path=None):
         for item in _visible(membership)
     ]
     if path:
-        matches = [item for item in items if path.startswith(item["url"])]
+        root = reverse("tenancy:dashboard", kwargs={"tenant_slug": tenant.slug})
+        # The overview sits at the tenant's root, a prefix of every page: it matches only itself.
+        matches = [
+            item
+            for item in items
+            if path == item["url"] or (item["url"] != root and path.startswith(item["url"]))
+        ]
         if matches:
             max(matches, key=lambda item: len(item["url"]))["current"] = True
     return items

@@ -79,3 +79,16 @@ def test_no_inline_script_in_the_menu_shell(web, admin_a):
     assert not re.search(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', html)
     assert not re.search(r"\son[a-z]+\s*=", html)
     assert "javascript:" not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [("/t/alpha/", "/t/alpha/"), ("/t/alpha/pbx-users/new/", "/t/alpha/pbx-users/")],
+)
+def test_side_menu_highlights_the_section_and_the_overview_only_on_itself(
+    web, admin_a, path, current
+):
+    html = web(admin_a).get(path).content.decode()
+    nav = html[html.index('<nav class="sidenav"') :]
+    nav = nav[: nav.index("</nav>")]
+    assert re.findall(r'<a href="([^"]+)" aria-current="page">', nav) == [current]

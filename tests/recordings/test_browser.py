@@ -53,10 +53,10 @@ def test_agent_marks_an_objection_after_confirming(live_server, page, agent_a, p
     ingest = ingest_file(wav, call_id="browser-obj")
     log_in(page, live_server, "anna", password, "/t/alpha/recordings/")
     page.once("dialog", lambda dialog: dialog.dismiss())
-    page.click("text=Anrufer hat widersprochen")
+    page.click("text=Widerspruch erfassen")
     assert Recording.unscoped.get(pk=ingest.recording_id).audio_state == "stored"
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("text=Anrufer hat widersprochen")
+    page.click("text=Widerspruch erfassen")
     page.wait_for_selector(".msg.success")
     assert "Audio verworfen" in page.locator("table").inner_text()
     assert Recording.unscoped.get(pk=ingest.recording_id).audio_state == "discarded"

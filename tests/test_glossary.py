@@ -43,7 +43,7 @@ def test_german_catalogues_follow_the_glossary():
     problems = []
     for path, msgid, msgstr in german_entries():
         for word, term in words.items():
-            if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", msgstr):
+            if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", msgstr, re.I):
                 problems.append(f"{path}: {msgid!r} → {msgstr!r}: use {term!r}, not {word!r}")
     assert not problems, "\n".join(problems)
 
@@ -57,6 +57,6 @@ def test_de_json_follows_the_glossary():
         f"{msgid!r} → {german!r}: not {word!r}"
         for msgid, german in catalogue.items()
         for word in words
-        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", german)
+        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", german, re.I)
     ]
     assert not problems, "\n".join(problems)

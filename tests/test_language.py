@@ -306,3 +306,63 @@ def test_the_walk_finds_a_code_and_english():
     found = problems_in(visible_text(html), codes, english)
     assert len(found) == 3, found
     assert not problems_in(visible_text("<p>Durchwahl unbekannt</p>"), codes, english)
+
+
+VISIBLE_TEXT_JS = r"""() => {
+    // Literals the user types (CSV values) are exempt, as in visible_text().
+    for (const el of document.querySelectorAll('code, kbd, samp')) el.textContent = '';
+    const parts = [document.body.innerText];
+    for (const el of document.querySelectorAll('[title], [placeholder], [aria-label], [alt]')) {
+        for (const name of ['title', 'placeholder', 'aria-label', 'alt']) {
+            if (el.getAttribute(name)) parts.push(el.getAttribute(name));
+        }
+    }
+    return parts.join('\n');
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_german_pages_in_chromium_show_no_codes_and_no_english(
+    german_menu, browser, live_server, web
+):
+    """The same walk in Chromium: text that scripts draw after loading (the ingest status
+    page redraws its rows from the JSON status feed) counts too."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from tenancy.models import PbxNode, Tenant
+
+    users = get_user_model().objects
+    tenant = Tenant.objects.get(slug="muster")
+    admin = users.get(username="muster.admin")
+    node = PbxNode.unscoped.get(tenant=tenant, name="pbx1")
+    values = pagewalk.samples(tenant=tenant, node=node, admin=admin, extension="201")
+    english = english_fragments()
+    failures, walked = [], 0
+    for role in ROLES:
+        client = web(users.get(username=f"muster.{role}"))
+        context = browser.new_context(locale="de-DE")
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page = context.new_page()
+        codes = known_codes()
+        for _label, url in pagewalk.menu_urls(values):
+            probe = context.request.get(live_server.url + url, max_redirects=0)
+            if probe.status != 200 or "text/html" not in probe.headers.get("content-type", ""):
+                continue
+            page.goto(live_server.url + url)
+            page.wait_for_load_state("networkidle")
+            walked += 1
+            text = page.evaluate(VISIBLE_TEXT_JS)
+            failures += [f"muster.{role} {url}: {p}" for p in problems_in(text, codes, english)]
+        context.close()
+    assert walked >= 15, f"only {walked} pages walked"
+    assert not failures, f"{len(failures)} findings:\n" + "\n".join(sorted(set(failures)))

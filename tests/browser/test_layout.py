@@ -6,22 +6,39 @@ sideways (wide content must scroll inside its own box, e.g. ``.table-scroll``) o
 header does not span the width.
 """
 
+import io
+
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from tests import pagewalk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
+ROLES = ["admin", "compliance", "supervisor", "agent"]
 
 
 @pytest.fixture
-def menu_pages(tenant_a, node_a, admin_a, agent_ext_a):
+def demo(settings):
+    """The demo data (``seed_demo``: full tables, long names) and URL samples of every part."""
+    from django.contrib.auth import get_user_model
+
+    from tenancy.models import PbxNode, Tenant
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    call_command("seed_demo", quiet_logins=True, stdout=io.StringIO())
+    users = get_user_model().objects
+    tenant = Tenant.objects.get(slug="muster")
     values = pagewalk.samples(
-        tenant=tenant_a, node=node_a, admin=admin_a, extension=agent_ext_a.extension
+        tenant=tenant,
+        node=PbxNode.unscoped.get(tenant=tenant, name="pbx1"),
+        admin=users.get(username="muster.admin"),
+        extension="201",
     )
-    return pagewalk.menu_urls(values)
+    roles = [users.get(username=f"muster.{role}") for role in ROLES]
+    return pagewalk.menu_urls(values), roles
 
 
 def phone_context(browser, live_server, user, web):
@@ -61,11 +78,10 @@ def overflow(page):
     }""")
 
 
-def test_no_page_scrolls_sideways_on_a_phone(
-    browser, live_server, web, menu_pages, admin_a, compliance_a, supervisor_a, agent_a
-):
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, web, demo):
+    menu_pages, users = demo
     failures, walked = [], 0
-    for user in (admin_a, compliance_a, supervisor_a, agent_a):
+    for user in users:
         context = phone_context(browser, live_server, user, web)
         page = context.new_page()
         for label, url in menu_pages:

@@ -132,3 +132,46 @@ def test_wide_screen_shows_the_navigation_without_a_button(
     # A sub-page highlights its section.
     assert page.locator("#sidenav a[aria-current=page]").inner_text().strip() == "Lizenzen"
     context.close()
+
+
+def test_without_script_the_phone_menu_is_a_list_and_nothing_overflows(
+    browser, live_server, web, tenant_a, admin_a
+):
+    client = web(admin_a)
+    context = browser.new_context(locale="de-DE", viewport=PHONE, java_script_enabled=False)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/t/{tenant_a.slug}/licenses/matrix/")
+    assert not page.locator(".nav-toggle").is_visible()
+    assert page.locator("#sidenav a", has_text="Lizenzen").is_visible()
+    size = overflow(page)
+    assert size["scroll"] <= size["client"], size
+    context.close()
+
+
+def test_csv_check_run_fits_a_phone(
+    browser, live_server, web, tenant_a, admin_a, agent_ext_a, tmp_path
+):
+    from licensing import services
+
+    services.set_license_pool(actor=None, tenant=tenant_a, license="monitor", quantity=2)
+    csv = tmp_path / "lizenzen-mit-einem-recht-langen-dateinamen-fuer-das-telefon.csv"
+    csv.write_text("201,monitor,zuweisen,Qualitätssicherung im Kundenservice Nord\n999,record\n")
+    context = phone_context(browser, live_server, admin_a, web)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/t/{tenant_a.slug}/licenses/import/")
+    page.set_input_files("input[type=file]", str(csv))
+    page.click("main form.form button[type=submit]")
+    page.wait_for_selector("[data-testid=import-result]")
+    assert "würde zugewiesen" in page.locator("[data-testid=import-result]").inner_text()
+    size = overflow(page)
+    assert size["scroll"] <= size["client"], size
+    context.close()

@@ -1,16 +1,32 @@
-from hostedpbx.navigation import items_for
+from hostedpbx.navigation import items_for, switch_url
 from hostedpbx.scoping import actor_memberships
 
 
 def portal(request):
-    """The current tenant and membership (set by TenantViewMixin) and the tenant switcher."""
+    """The current tenant and membership (set by TenantViewMixin), the menu and the tenant
+    switcher (each tenant's link keeps the current page where it exists there)."""
     user = getattr(request, "user", None)
     tenant = getattr(request, "tenant", None)
     membership = getattr(request, "membership", None)
-    nav = items_for(tenant, membership) if tenant is not None and membership is not None else []
+    nav = (
+        items_for(tenant, membership, request.path)
+        if tenant is not None and membership is not None
+        else []
+    )
+    memberships = actor_memberships(user) if user is not None else []
+    match = getattr(request, "resolver_match", None)
+    switch = (
+        [
+            {"membership": m, "url": switch_url(match if tenant is not None else None, m)}
+            for m in memberships
+        ]
+        if len(memberships) > 1
+        else []
+    )
     return {
         "nav_items": nav,
-        "current_tenant": getattr(request, "tenant", None),
-        "current_membership": getattr(request, "membership", None),
-        "my_memberships": actor_memberships(user) if user is not None else [],
+        "current_tenant": tenant,
+        "current_membership": membership,
+        "my_memberships": memberships,
+        "tenant_switch": switch,
     }

@@ -296,9 +296,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "HostedPBX customer menu API",
+    # Markdown: placeholders in code spans, or the docs take `<slug>` for an HTML tag.
     "DESCRIPTION": (
-        "Customer API under /api/v1/tenants/<slug>/ (session or token auth) and the PBX node "
-        "API under /api/pbx/v1/ (Bearer node token)."
+        "Customer API under `/api/v1/tenants/<slug>/` (session or token auth: "
+        "`Authorization: Token <token>`; a token from `POST /api/v1/auth/token/` or the "
+        "customer menu) and the PBX node API under `/api/pbx/v1/` "
+        "(`Authorization: Bearer <node token>`). Errors are JSON `{\"code\", \"detail\"}` "
+        "with stable codes."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -53,3 +53,9 @@ class RowOutcome(models.TextChoices):
 
 
 OK_OUTCOMES = frozenset({RowOutcome.ASSIGNED, RowOutcome.REVOKED})
+
+# What a check run (nothing changed) says for the rows that would succeed.
+PLANNED_LABELS = {
+    RowOutcome.ASSIGNED: _("would be assigned"),
+    RowOutcome.REVOKED: _("would be revoked"),
+}

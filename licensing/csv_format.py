@@ -62,7 +62,7 @@ class CsvRow:
         return ACTION_ALIASES.get(self.action.strip().lower())
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -93,7 +93,7 @@ def parse_csv(data: bytes) -> list[CsvRow]:
     """The rows of an uploaded file, in file order. Raises ``CsvFormatError``."""
     if len(data) > MAX_BYTES:
         raise CsvFormatError("file_too_large", _("The file is larger than 1 MB."))
-    text = _decode(data)
+    text = decode(data)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise CsvFormatError("empty_file", _("The file is empty."))

@@ -17,16 +17,39 @@ class RevokeForm(forms.Form):
 
 
 class CsvImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"),
-                           help_text=_("Columns: extension, license, optionally action "
-                                       "(assign or revoke) and reason. At most 1 MB."))
-    dry_run = forms.BooleanField(label=_("Only check, change nothing"), required=False)
+    """A CSV file, checked first by default. After a check run the page carries the file's
+    content in ``content`` (with its name), so applying it needs no second upload."""
+
+    file = forms.FileField(
+        label=_("CSV file"), required=False,
+        help_text=_("One row per change: extension, licence, optionally action and reason "
+                    "(see the file format below). At most 1 MB."),
+    )
+    dry_run = forms.BooleanField(label=_("Only check, change nothing"), required=False,
+                                 initial=True)
+    content = forms.CharField(required=False, widget=forms.HiddenInput, strip=False,
+                              max_length=MAX_BYTES)
+    filename = forms.CharField(required=False, widget=forms.HiddenInput, max_length=255)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
+        if upload and upload.size > MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 1 MB."), code="file_too_large")
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file") and not cleaned.get("content") and not self.errors:
+            self.add_error("file", forms.ValidationError(_("Choose a CSV file."),
+                                                         code="required"))
+        return cleaned
+
+    def data_and_name(self) -> tuple[bytes, str]:
+        """The chosen file's bytes and name (a new upload wins over the carried content)."""
+        upload = self.cleaned_data.get("file")
+        if upload:
+            return upload.read(), upload.name or ""
+        return self.cleaned_data["content"].encode("utf-8"), self.cleaned_data["filename"]
 
 
 class AdvisorForm(forms.Form):

@@ -24,7 +24,15 @@ import audit
 from audit.chain import describe_actor
 from tenancy.models import PbxUser
 
-from .choices import LICENSE_SHORT_NAMES, OK_OUTCOMES, CsvAction, License, PoolStatus, RowOutcome
+from .choices import (
+    LICENSE_SHORT_NAMES,
+    OK_OUTCOMES,
+    PLANNED_LABELS,
+    CsvAction,
+    License,
+    PoolStatus,
+    RowOutcome,
+)
 from .csv_format import CsvRow, parse_csv
 from .exceptions import (
     AlreadyAssigned,
@@ -37,6 +45,7 @@ from .exceptions import (
     UnknownExtension,
 )
 from .models import LicenseAssignment, LicensePool
+from .policy import assignment_warnings
 from .selectors import tenant_today, used_count
 
 logger = logging.getLogger(__name__)
@@ -280,6 +289,9 @@ class RowResult:
     action: str
     outcome: str
     detail: str
+    # What the assigned licence will not do for this user (the same texts as the licences
+    # table shows next to its Assign button): ``assignment_warnings(...)`` details.
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -288,6 +300,20 @@ class RowResult:
     @property
     def outcome_label(self):
         return RowOutcome(self.outcome).label
+
+    @property
+    def license_label(self):
+        """The licence's name; what the file said when it names no licence."""
+        return LICENSE_SHORT_NAMES.get(self.license, self.license)
+
+    @property
+    def action_label(self):
+        return CsvAction(self.action).label if self.action in CsvAction.values else self.action
+
+    @property
+    def planned_label(self):
+        """The label of a check run: "would be assigned" where the real run says "assigned"."""
+        return PLANNED_LABELS.get(self.outcome, self.outcome_label)
 
 
 @dataclass(frozen=True)
@@ -315,9 +341,10 @@ def _apply_row(*, actor, tenant, row: CsvRow) -> RowResult:
     license = row.normalized_license
     action = row.normalized_action
 
-    def result(outcome, detail):
+    def result(outcome, detail, warnings=()):
         return RowResult(line=row.line, extension=row.extension, license=license or row.license,
-                         action=action or row.action, outcome=outcome, detail=str(detail))
+                         action=action or row.action, outcome=outcome, detail=str(detail),
+                         warnings=tuple(warnings))
 
     if not row.extension or not row.license:
         return result(RowOutcome.MISSING_VALUE, _("Extension and licence are required."))
@@ -331,9 +358,14 @@ def _apply_row(*, actor, tenant, row: CsvRow) -> RowResult:
                       % {"action": row.action})
     try:
         if action == CsvAction.ASSIGN:
-            assign_license(actor=actor, tenant=tenant, extension=row.extension, license=license,
-                           reason=row.reason)
-            return result(RowOutcome.ASSIGNED, _("Assigned."))
+            assignment = assign_license(actor=actor, tenant=tenant, extension=row.extension,
+                                        license=license, reason=row.reason)
+            user = assignment.pbx_user
+            warnings = assignment_warnings(license=license, client_type=user.client_type,
+                                           record_all_calls=user.record_all_calls,
+                                           active=user.is_active)
+            return result(RowOutcome.ASSIGNED, _("Assigned."),
+                          [warning["detail"] for warning in warnings])
         revoke_license_of(actor=actor, tenant=tenant, extension=row.extension, license=license,
                           reason=row.reason)
         return result(RowOutcome.REVOKED, _("Revoked."))

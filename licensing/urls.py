@@ -14,4 +14,6 @@ urlpatterns = [
     path("licenses/matrix/", views.MatrixView.as_view(), name="matrix"),
     path("licenses/advisor/", views.AdvisorView.as_view(), name="advisor"),
     path("licenses/import/", views.ImportView.as_view(), name="import"),
+    path("licenses/import/template.csv", views.ImportTemplateView.as_view(),
+         name="import-template"),
 ]

@@ -3,9 +3,11 @@ capability matrix, the licence advisor and the CSV bulk assignment."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -18,7 +20,7 @@ from tenancy.selectors import pbx_users_for_list
 from . import selectors, services
 from .advisor import CurrentState, advise
 from .choices import LICENSE_SHORT_NAMES, License
-from .csv_format import CsvFormatError
+from .csv_format import CsvFormatError, decode
 from .exceptions import LicensingError
 from .forms import AdvisorForm, AssignForm, CsvImportForm, RevokeForm
 from .policy import FLAG_DESCRIPTIONS, FLAG_LABELS, FLAGS, assignment_warnings
@@ -52,7 +54,8 @@ class LicensingPageMixin(TenantViewMixin):
         context["tabs"] = [
             (name, label, reverse(f"licensing:{name}", kwargs={"tenant_slug": self.tenant.slug}))
             for name, label, roles in (
-                ("overview", _("Licences"), ALL_ROLES),
+                # The side menu names the section ("Licences"); the tabs are its pages.
+                ("overview", _("Pools and assignments"), ALL_ROLES),
                 ("matrix", _("Capability matrix"), STAFF),
                 ("advisor", _("Licence advisor"), ALL_ROLES),
                 ("import", _("CSV import"), ADMINS),
@@ -251,7 +254,8 @@ class AdvisorView(LicensingPageMixin, TemplateView):
 
 
 class ImportView(LicensingPageMixin, FormView):
-    """Bulk assignment from an uploaded CSV; shows a result per row."""
+    """Bulk assignment from an uploaded CSV; shows a result per row. Checks first by default;
+    after a check run the page offers to apply the same file without choosing it again."""
 
     template_name = "licensing/import.html"
     form_class = CsvImportForm
@@ -259,17 +263,58 @@ class ImportView(LicensingPageMixin, FormView):
     allowed_roles = ADMINS
 
     def form_valid(self, form):
-        upload = form.cleaned_data["file"]
+        data, filename = form.data_and_name()
         try:
             result = services.import_assignments_csv(
-                actor=self.actor, tenant=self.tenant, data=upload.read(),
-                filename=upload.name or "", dry_run=form.cleaned_data["dry_run"])
+                actor=self.actor,
+                tenant=self.tenant,
+                data=data,
+                filename=filename,
+                dry_run=form.cleaned_data["dry_run"],
+            )
         except CsvFormatError as exc:
             form.add_error("file", exc.detail)
             return self.form_invalid(form)
         if not result.dry_run and result.ok_count:
-            messages.success(self.request, _("%(ok)d of %(total)d rows applied.") % {
-                "ok": result.ok_count, "total": len(result.rows)})
-        return self.render_to_response(self.get_context_data(form=CsvImportForm(),
-                                                             result=result))
+            messages.success(
+                self.request,
+                _("%(ok)d of %(total)d rows applied.")
+                % {"ok": result.ok_count, "total": len(result.rows)},
+            )
+        apply_form = None
+        if result.dry_run and result.ok_count:
+            apply_form = CsvImportForm(
+                initial={"dry_run": False, "content": decode(data), "filename": filename}
+            )
+        return self.render_to_response(
+            self.get_context_data(form=CsvImportForm(), result=result, apply_form=apply_form)
+        )
 
+
+class ImportTemplateView(LicensingPageMixin, View):
+    """A CSV template to fill in, with the column names and values in the user's language
+    (German: semicolon-separated, as spreadsheets here expect)."""
+
+    allowed_roles = ADMINS
+
+    def get(self, request, **kwargs):
+        german = get_language().startswith("de")
+        sep = ";" if german else ","
+        header = (
+            ["Durchwahl", "Lizenz", "Aktion", "Grund"]
+            if german
+            else ["extension", "license", "action", "reason"]
+        )
+        assign, revoke = ("zuweisen", "entziehen") if german else ("assign", "revoke")
+        rows = [
+            header,
+            ["201", "monitor", assign, _("Quality assurance")],
+            ["202", "record", assign, ""],
+            ["203", "monitor", revoke, _("Left the team")],
+        ]
+        body = "\r\n".join(sep.join(row) for row in rows) + "\r\n"
+        response = HttpResponse(("\ufeff" + body).encode("utf-8"),
+                                content_type="text/csv; charset=utf-8")
+        name = "lizenzen-vorlage.csv" if german else "licences-template.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -255,12 +255,15 @@ def update_grant(
     valid_from, valid_until = _window(valid_from, valid_until)
     with transaction.atomic():
         locked = (
-            SupervisionGrant.unscoped.select_for_update()
+            SupervisionGrant.unscoped.select_for_update(of=("self",))
             .select_related("agent", "supervisor")
             .get(pk=grant.pk)
         )
         if locked.revoked_at is not None:
             raise AlreadyRevoked(_("This grant was revoked already."))
+        sessions = _lock_sessions_of(
+            tenant_id=locked.tenant_id, agent_id=locked.agent_id, supervisor_id=locked.supervisor_id
+        )
         before = _grant_data(locked)
         locked.valid_from, locked.valid_until, locked.purpose = valid_from, valid_until, purpose
         after = _grant_data(locked)
@@ -277,8 +280,7 @@ def update_grant(
         if not locked.valid_at(timezone.now()):
             _remove_supervisor(
                 actor=actor,
-                tenant_id=locked.tenant_id,
-                agent_id=locked.agent_id,
+                sessions=sessions,
                 supervisor_id=locked.supervisor_id,
                 leave=LeaveReason.GRANT_REVOKED,
                 end=EndReason.GRANT_REVOKED,
@@ -293,12 +295,15 @@ def revoke_grant(*, actor, grant: SupervisionGrant, reason: str = "") -> Supervi
     reason = (reason or "").strip()[:TEXT_MAX]
     with transaction.atomic():
         locked = (
-            SupervisionGrant.unscoped.select_for_update()
+            SupervisionGrant.unscoped.select_for_update(of=("self",))
             .select_related("agent", "supervisor")
             .get(pk=grant.pk)
         )
         if locked.revoked_at is not None:
             raise AlreadyRevoked(_("This grant was revoked already."))
+        sessions = _lock_sessions_of(
+            tenant_id=locked.tenant_id, agent_id=locked.agent_id, supervisor_id=locked.supervisor_id
+        )
         locked.revoked_at = timezone.now()
         locked.revoked_by = _label(actor)
         locked.revoke_reason = reason
@@ -312,8 +317,7 @@ def revoke_grant(*, actor, grant: SupervisionGrant, reason: str = "") -> Supervi
         )
         _remove_supervisor(
             actor=actor,
-            tenant_id=locked.tenant_id,
-            agent_id=locked.agent_id,
+            sessions=sessions,
             supervisor_id=locked.supervisor_id,
             leave=LeaveReason.GRANT_REVOKED,
             end=EndReason.GRANT_REVOKED,
@@ -444,23 +448,33 @@ def _save(session):
     )
 
 
-def _remove_supervisor(*, actor, tenant_id, agent_id, supervisor_id, leave, end):
-    sessions = (
+def _lock_sessions_of(*, tenant_id, agent_id, supervisor_id):
+    """Lock the live sessions in which the supervisor is on the agent's call. Called before
+    any audit record of the caller, so the lock order stays: session rows, then chain head."""
+    return list(
         MonitoringSession.unscoped.select_for_update()
         .filter(
             tenant_id=tenant_id,
             agent_id=agent_id,
             status=SessionStatus.LIVE,
-            participants__supervisor_id=supervisor_id,
-            participants__left_at__isnull=True,
+            pk__in=SessionParticipant.unscoped.filter(
+                tenant_id=tenant_id,
+                supervisor_id=supervisor_id,
+                left_at__isnull=True,
+            ).values("session_id"),
         )
         .order_by("pk")
     )
+
+
+def _remove_supervisor(*, actor, sessions, supervisor_id, leave, end):
     at = timezone.now()
     for session in sessions:
-        participant = SessionParticipant.unscoped.get(
+        participant = SessionParticipant.unscoped.filter(
             session=session, supervisor_id=supervisor_id, left_at__isnull=True
-        )
+        ).first()
+        if participant is None or session.status != SessionStatus.LIVE:
+            continue
         _leave(
             actor=actor,
             session=session,

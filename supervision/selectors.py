@@ -109,6 +109,13 @@ def sessions_for_actor(*, actor, tenant, status: str = "", agent: str = "", supe
     return qs.order_by("-started_at", "-pk")
 
 
+def with_timeline(sessions):
+    """Prefetch the mode changes that :func:`mode_timeline` needs (one query per page)."""
+    return sessions.prefetch_related(Prefetch(
+        "events", queryset=SessionEvent.unscoped.filter(kind=EventKind.MODE_CHANGED)
+        .order_by("seq")))
+
+
 def access_session(*, actor, tenant, session_id) -> MonitoringSession:
     try:
         session_id = int(session_id)

@@ -16,21 +16,39 @@ def _users(users):
 
 
 class WindowForm(forms.Form):
-    valid_from = forms.DateTimeField(label=_("Valid from"), required=False,
-                                     widget=DateTimeInput(), help_text=WINDOW_HELP,
-                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    valid_until = forms.DateTimeField(label=_("Valid until"), required=False,
-                                      widget=DateTimeInput(),
-                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    purpose = forms.CharField(label=_("Purpose"), max_length=500, required=False,
-                              help_text=_("For example: coaching of new agents."))
+    valid_from = forms.DateTimeField(
+        label=_("Valid from"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=WINDOW_HELP,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    valid_until = forms.DateTimeField(
+        label=_("Valid until"),
+        required=False,
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        max_length=500,
+        required=False,
+        help_text=_("For example: coaching of new agents."),
+    )
 
     def clean(self):
         data = super().clean()
-        if data.get("valid_from") and data.get("valid_until") and \
-                data["valid_until"] < data["valid_from"]:
-            self.add_error("valid_until", forms.ValidationError(
-                _("“Valid until” must not be before “valid from”."), code="invalid_window"))
+        if (
+            data.get("valid_from")
+            and data.get("valid_until")
+            and data["valid_until"] < data["valid_from"]
+        ):
+            self.add_error(
+                "valid_until",
+                forms.ValidationError(
+                    _("“Valid until” must not be before “valid from”."), code="invalid_window"
+                ),
+            )
         return data
 
 
@@ -64,9 +82,13 @@ class SettingsForm(forms.Form):
     agent_tone = forms.BooleanField(
         label=_("Play a short tone to the agent when supervisors start talking to them"),
         required=False,
-        help_text=_("The seed warns that the agent may be startled by a sudden voice (mode 2 "
-                    "or 3). The PBX plays the tone when told to."))
+        help_text=_(
+            "A sudden voice can startle the agent (modes 2 and 3); the tone warns them first."
+        ),
+    )
     agents_see_summary = forms.BooleanField(
-        label=_("Agents see a summary of past monitoring of their own calls"), required=False)
-    max_supervisors = forms.IntegerField(label=_("Supervisors per call at most"), min_value=1,
-                                         max_value=10)
+        label=_("Agents see a summary of past monitoring of their own calls"), required=False
+    )
+    max_supervisors = forms.IntegerField(
+        label=_("Supervisors per call at most"), min_value=1, max_value=10
+    )

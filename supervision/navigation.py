@@ -4,8 +4,16 @@ from hostedpbx.navigation import NavItem
 from tenancy.choices import Role
 
 NAV_ITEMS = [
-    NavItem(_("Supervision"), "supervision:live",
-            roles=frozenset({Role.ADMIN, Role.COMPLIANCE, Role.SUPERVISOR}), order=30),
-    NavItem(_("Monitoring of my calls"), "supervision:my-monitoring",
-            roles=frozenset({Role.MEMBER}), order=31),
+    NavItem(
+        _("Supervision"),
+        "supervision:live",
+        roles=frozenset({Role.ADMIN, Role.COMPLIANCE, Role.SUPERVISOR}),
+        order=30,
+    ),
+    NavItem(
+        _("Monitoring of my calls"),
+        "supervision:my-monitoring",
+        roles=frozenset({Role.MEMBER}),
+        order=31,
+    ),
 ]

@@ -13,13 +13,21 @@ def panels(*, actor, tenant, membership, pbx_user) -> list[Panel]:
     if not selectors.may_watch_sessions(membership):
         return []
     as_agent = selectors.grants_for_actor(actor=actor, tenant=tenant, agent=pbx_user.extension)
-    as_supervisor = selectors.grants_for_actor(actor=actor, tenant=tenant,
-                                               supervisor=pbx_user.extension)
-    return [Panel(
-        title=_("Supervision"),
-        template="supervision/_pbx_user_panel.html",
-        context={"pbx_user": pbx_user, "as_agent": list(as_agent),
-                 "as_supervisor": list(as_supervisor), "now": timezone.now(),
-                 "can_manage": False, "feature_code": feature_code_for(pbx_user.extension)},
-        order=40,
-    )]
+    as_supervisor = selectors.grants_for_actor(
+        actor=actor, tenant=tenant, supervisor=pbx_user.extension
+    )
+    return [
+        Panel(
+            title=_("Supervision"),
+            template="supervision/_pbx_user_panel.html",
+            context={
+                "pbx_user": pbx_user,
+                "as_agent": list(as_agent),
+                "as_supervisor": list(as_supervisor),
+                "now": timezone.now(),
+                "can_manage": False,
+                "feature_code": feature_code_for(pbx_user.extension),
+            },
+            order=40,
+        )
+    ]

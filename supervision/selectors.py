@@ -111,9 +111,12 @@ def sessions_for_actor(*, actor, tenant, status: str = "", agent: str = "", supe
 
 def with_timeline(sessions):
     """Prefetch the mode changes that :func:`mode_timeline` needs (one query per page)."""
-    return sessions.prefetch_related(Prefetch(
-        "events", queryset=SessionEvent.unscoped.filter(kind=EventKind.MODE_CHANGED)
-        .order_by("seq")))
+    return sessions.prefetch_related(
+        Prefetch(
+            "events",
+            queryset=SessionEvent.unscoped.filter(kind=EventKind.MODE_CHANGED).order_by("seq"),
+        )
+    )
 
 
 def access_session(*, actor, tenant, session_id) -> MonitoringSession:

@@ -38,8 +38,7 @@ class SupervisionPageMixin(TenantViewMixin):
         return selectors.may_manage_grants(self.membership)
 
     def tenant_users(self):
-        return list(pbx_users_for_list(actor=self.actor, tenant=self.tenant).filter(
-            is_active=True))
+        return list(pbx_users_for_list(actor=self.actor, tenant=self.tenant).filter(is_active=True))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -63,9 +62,13 @@ class SupervisionPageMixin(TenantViewMixin):
 
 def next_url(request, tenant, fallback="supervision:grants"):
     candidate = request.POST.get("next", "")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) and candidate.startswith(f"/t/{tenant.slug}/"):
+    if (
+        candidate
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and candidate.startswith(f"/t/{tenant.slug}/")
+    ):
         return candidate
     return reverse(fallback, kwargs={"tenant_slug": tenant.slug})
 
@@ -94,10 +97,13 @@ class LiveView(SupervisionPageMixin, TemplateView):
 
 class LiveDataView(SupervisionPageMixin, View):
     def get(self, request, **kwargs):
-        return JsonResponse({
-            "sessions": selectors.live_sessions_data(actor=self.actor, tenant=self.tenant),
-            "now": timezone.now().isoformat(),
-        }, headers={"Cache-Control": "no-store"})
+        return JsonResponse(
+            {
+                "sessions": selectors.live_sessions_data(actor=self.actor, tenant=self.tenant),
+                "now": timezone.now().isoformat(),
+            },
+            headers={"Cache-Control": "no-store"},
+        )
 
 
 # --- grants ---------------------------------------------------------------------------------
@@ -109,13 +115,17 @@ class GrantsView(SupervisionPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         show = self.request.GET.get("show", "")
         active = {"revoked": False, "all": None}.get(show, True)
-        grants = selectors.grants_for_actor(actor=self.actor, tenant=self.tenant, active=active,
-                                            agent=self.request.GET.get("agent", "").strip(),
-                                            supervisor=self.request.GET.get("supervisor",
-                                                                            "").strip())
+        grants = selectors.grants_for_actor(
+            actor=self.actor,
+            tenant=self.tenant,
+            active=active,
+            agent=self.request.GET.get("agent", "").strip(),
+            supervisor=self.request.GET.get("supervisor", "").strip(),
+        )
         page = Paginator(grants, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        context.update(page=page, show=show, now=timezone.now(),
-                       next_url=self.request.get_full_path())
+        context.update(
+            page=page, show=show, now=timezone.now(), next_url=self.request.get_full_path()
+        )
         if self.can_manage:
             context["form"] = GrantForm(users=self.tenant_users())
         return context
@@ -137,14 +147,22 @@ class GrantAddView(SupervisionPageMixin, View):
         data = form.cleaned_data
         try:
             grant = services.create_grant(
-                actor=self.actor, tenant=self.tenant, agent=data["agent"],
-                supervisor=data["supervisor"], valid_from=data["valid_from"],
-                valid_until=data["valid_until"], purpose=data["purpose"])
+                actor=self.actor,
+                tenant=self.tenant,
+                agent=data["agent"],
+                supervisor=data["supervisor"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                purpose=data["purpose"],
+            )
         except SupervisionError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, _("%(sup)s may now listen in on %(agent)s.") % {
-                "sup": grant.supervisor.extension, "agent": grant.agent.extension})
+            messages.success(
+                request,
+                _("%(sup)s may now listen in on %(agent)s.")
+                % {"sup": grant.supervisor.extension, "agent": grant.agent.extension},
+            )
         return redirect(next_url(request, self.tenant))
 
 
@@ -164,13 +182,20 @@ class BulkGrantView(SupervisionPageMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         outcomes = services.bulk_grant(
-            actor=self.actor, tenant=self.tenant, supervisor=data["supervisor"],
-            agents=data["agents"], valid_from=data["valid_from"],
-            valid_until=data["valid_until"], purpose=data["purpose"])
+            actor=self.actor,
+            tenant=self.tenant,
+            supervisor=data["supervisor"],
+            agents=data["agents"],
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            purpose=data["purpose"],
+        )
         granted = sum(1 for outcome in outcomes if outcome.ok)
         if granted:
-            messages.success(self.request, _("%(n)d of %(total)d agents granted.") % {
-                "n": granted, "total": len(outcomes)})
+            messages.success(
+                self.request,
+                _("%(n)d of %(total)d agents granted.") % {"n": granted, "total": len(outcomes)},
+            )
         return self.render_to_response(self.get_context_data(form=form, outcomes=outcomes))
 
 
@@ -183,8 +208,9 @@ class GrantEditView(SupervisionPageMixin, FormView):
 
     def get_grant(self):
         if not hasattr(self, "_grant"):
-            self._grant = selectors.access_grant(actor=self.actor, tenant=self.tenant,
-                                                 grant_id=self.kwargs["grant_id"])
+            self._grant = selectors.access_grant(
+                actor=self.actor, tenant=self.tenant, grant_id=self.kwargs["grant_id"]
+            )
         return self._grant
 
     def get_form_class(self):
@@ -193,9 +219,11 @@ class GrantEditView(SupervisionPageMixin, FormView):
     def get_initial(self):
         grant = self.get_grant()
         local = timezone.localtime
-        return {"valid_from": local(grant.valid_from) if grant.valid_from else None,
-                "valid_until": local(grant.valid_until) if grant.valid_until else None,
-                "purpose": grant.purpose}
+        return {
+            "valid_from": local(grant.valid_from) if grant.valid_from else None,
+            "valid_until": local(grant.valid_until) if grant.valid_until else None,
+            "purpose": grant.purpose,
+        }
 
     def post(self, request, *args, **kwargs):
         if not self.can_manage:
@@ -223,8 +251,9 @@ class GrantRevokeView(SupervisionPageMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, **kwargs):
-        grant = selectors.access_grant(actor=self.actor, tenant=self.tenant,
-                                       grant_id=kwargs["grant_id"])
+        grant = selectors.access_grant(
+            actor=self.actor, tenant=self.tenant, grant_id=kwargs["grant_id"]
+        )
         form = RevokeForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         try:
@@ -232,8 +261,11 @@ class GrantRevokeView(SupervisionPageMixin, View):
         except SupervisionError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, _("%(sup)s may no longer listen in on %(agent)s.") % {
-                "sup": grant.supervisor.extension, "agent": grant.agent.extension})
+            messages.success(
+                request,
+                _("%(sup)s may no longer listen in on %(agent)s.")
+                % {"sup": grant.supervisor.extension, "agent": grant.agent.extension},
+            )
         return redirect(next_url(request, self.tenant))
 
 
@@ -242,10 +274,13 @@ def session_rows(sessions, now):
     rows = []
     for session in sessions:
         events = list(session.events.all())  # the mode changes, prefetched
-        rows.append({"session": session,
-                     "timeline": selectors.mode_timeline(session, events, now=now),
-                     "supervisors": sorted({p.supervisor_extension
-                                            for p in session.participants.all()})})
+        rows.append(
+            {
+                "session": session,
+                "timeline": selectors.mode_timeline(session, events, now=now),
+                "supervisors": sorted({p.supervisor_extension for p in session.participants.all()}),
+            }
+        )
     return rows
 
 
@@ -257,27 +292,40 @@ class PersonView(SupervisionPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = selectors.access_pbx_user(actor=self.actor, tenant=self.tenant,
-                                         extension=kwargs["extension"])
+        user = selectors.access_pbx_user(
+            actor=self.actor, tenant=self.tenant, extension=kwargs["extension"]
+        )
         if self.as_role == "agent":
-            grants = selectors.grants_for_actor(actor=self.actor, tenant=self.tenant,
-                                                agent=user.extension)
-            sessions = selectors.sessions_for_actor(actor=self.actor, tenant=self.tenant,
-                                                    agent=user.extension)
+            grants = selectors.grants_for_actor(
+                actor=self.actor, tenant=self.tenant, agent=user.extension
+            )
+            sessions = selectors.sessions_for_actor(
+                actor=self.actor, tenant=self.tenant, agent=user.extension
+            )
         else:
-            grants = selectors.grants_for_actor(actor=self.actor, tenant=self.tenant,
-                                                supervisor=user.extension)
-            sessions = selectors.sessions_for_actor(actor=self.actor, tenant=self.tenant,
-                                                    supervisor=user.extension)
-        page = Paginator(selectors.with_timeline(sessions), 20).get_page(self.request.GET.get("page"))
+            grants = selectors.grants_for_actor(
+                actor=self.actor, tenant=self.tenant, supervisor=user.extension
+            )
+            sessions = selectors.sessions_for_actor(
+                actor=self.actor, tenant=self.tenant, supervisor=user.extension
+            )
+        page = Paginator(selectors.with_timeline(sessions), 20).get_page(
+            self.request.GET.get("page")
+        )
         now = timezone.now()
         users = self.tenant_users() if self.can_manage else []
         context.update(
-            person=user, as_role=self.as_role, grants=grants, now=now, page=page,
-            rows=session_rows(page, now), next_url=self.request.get_full_path(),
+            person=user,
+            as_role=self.as_role,
+            grants=grants,
+            now=now,
+            page=page,
+            rows=session_rows(page, now),
+            next_url=self.request.get_full_path(),
             feature_code=feature_code_for(user.extension),
             form=GrantForm(users=users, initial={self.as_role: user.extension})
-            if self.can_manage else None,
+            if self.can_manage
+            else None,
             tab="grants",
         )
         return context
@@ -291,12 +339,14 @@ class HistoryView(SupervisionPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         agent = self.request.GET.get("agent", "").strip()
         supervisor = self.request.GET.get("supervisor", "").strip()
-        sessions = selectors.sessions_for_actor(actor=self.actor, tenant=self.tenant,
-                                                agent=agent, supervisor=supervisor)
-        page = Paginator(selectors.with_timeline(sessions), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        sessions = selectors.sessions_for_actor(
+            actor=self.actor, tenant=self.tenant, agent=agent, supervisor=supervisor
+        )
+        page = Paginator(selectors.with_timeline(sessions), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
         now = timezone.now()
-        context.update(page=page, rows=session_rows(page, now), agent=agent,
-                       supervisor=supervisor)
+        context.update(page=page, rows=session_rows(page, now), agent=agent, supervisor=supervisor)
         return context
 
 
@@ -306,13 +356,17 @@ class SessionView(SupervisionPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        session = selectors.access_session(actor=self.actor, tenant=self.tenant,
-                                           session_id=kwargs["session_id"])
+        session = selectors.access_session(
+            actor=self.actor, tenant=self.tenant, session_id=kwargs["session_id"]
+        )
         events = list(selectors.history_of(session))
-        context.update(session=session, events=events,
-                       timeline=selectors.mode_timeline(session, events),
-                       participants=list(session.participants.all()),
-                       is_live=session.status == SessionStatus.LIVE)
+        context.update(
+            session=session,
+            events=events,
+            timeline=selectors.mode_timeline(session, events),
+            participants=list(session.participants.all()),
+            is_live=session.status == SessionStatus.LIVE,
+        )
         return context
 
 
@@ -343,12 +397,18 @@ class MyMonitoringView(TenantViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         settings = services.settings_for(self.tenant)
         allowed = selectors.may_see_own_summary(self.membership, settings)
-        context.update(allowed=allowed, is_agent=self.membership.role == Role.MEMBER,
-                       option_on=settings.agents_see_summary, mode_labels=dict(Mode.choices))
+        context.update(
+            allowed=allowed,
+            is_agent=self.membership.role == Role.MEMBER,
+            option_on=settings.agents_see_summary,
+            mode_labels=dict(Mode.choices),
+        )
         if allowed:
-            context["summary"] = selectors.agent_summary(tenant=self.tenant,
-                                                         pbx_user=self.membership.pbx_user)
+            context["summary"] = selectors.agent_summary(
+                tenant=self.tenant, pbx_user=self.membership.pbx_user
+            )
             context["timelines"] = [
                 (session, selectors.mode_timeline(session))
-                for session in context["summary"]["recent"]]
+                for session in context["summary"]["recent"]
+            ]
         return context

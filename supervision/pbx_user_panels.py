@@ -25,7 +25,7 @@ def panels(*, actor, tenant, membership, pbx_user) -> list[Panel]:
                 "as_agent": list(as_agent),
                 "as_supervisor": list(as_supervisor),
                 "now": timezone.now(),
-                "can_manage": False,
+                "can_manage": selectors.may_manage_grants(membership),
                 "feature_code": feature_code_for(pbx_user.extension),
             },
             order=40,

@@ -67,14 +67,9 @@ SETTINGS_FIELDS = ("agent_tone", "agents_see_summary", "max_supervisors")
 
 
 def settings_for(tenant) -> SupervisionSettings:
-    """The tenant's settings row, created with the defaults when missing."""
+    """The tenant's settings; the defaults (unsaved) while nobody has changed them."""
     row = SupervisionSettings.unscoped.filter(tenant=tenant).first()
-    if row is None:
-        SupervisionSettings.unscoped.bulk_create(
-            [SupervisionSettings(tenant=tenant)], ignore_conflicts=True
-        )
-        row = SupervisionSettings.unscoped.get(tenant=tenant)
-    return row
+    return row if row is not None else SupervisionSettings(tenant=tenant)
 
 
 def update_settings(*, actor, tenant, **values) -> SupervisionSettings:
@@ -87,7 +82,10 @@ def update_settings(*, actor, tenant, **values) -> SupervisionSettings:
     if "max_supervisors" in values and not 1 <= int(values["max_supervisors"]) <= 10:
         raise ValueError("max_supervisors must be between 1 and 10")
     with transaction.atomic():
-        settings_for(tenant)
+        # Created on the first change (concurrent first changes meet at the unique tenant).
+        SupervisionSettings.unscoped.bulk_create(
+            [SupervisionSettings(tenant=tenant)], ignore_conflicts=True
+        )
         row = SupervisionSettings.unscoped.select_for_update().get(tenant=tenant)
         before = {name: getattr(row, name) for name in SETTINGS_FIELDS}
         for name, value in values.items():

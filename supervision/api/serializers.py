@@ -108,7 +108,7 @@ class MonitoringSessionDetailSerializer(MonitoringSessionSerializer):
 # --- PBX ------------------------------------------------------------------------------------
 class AuthorizeSerializer(serializers.Serializer):
     supervisor = serializers.RegexField(r"^[0-9]{2,15}$", max_length=15)
-    dialed = serializers.CharField(max_length=200, trim_whitespace=False)
+    dialed = serializers.CharField(max_length=1000, trim_whitespace=False, allow_blank=True)
     call_id = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
 
 

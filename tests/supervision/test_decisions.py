@@ -227,3 +227,9 @@ def test_bad_request_bodies_answer_400_with_a_code(pbx, granted, node_a, pbx_api
         format="json",
     )
     assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dialed", ["", " 201*24*1#", "201*24*1", "9" * 600, 201])
+def test_api_anything_dialled_that_is_not_the_code_is_malformed(pbx, granted, dialed):
+    assert refused(pbx.authorize("210", dialed)) == "malformed_code"

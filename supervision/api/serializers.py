@@ -75,6 +75,8 @@ class SessionEventSerializer(serializers.ModelSerializer):
 
 class MonitoringSessionSerializer(serializers.ModelSerializer):
     agent = serializers.CharField(source="agent_extension")
+    # A plain string in the schema: "status" enums of other parts would collide by name.
+    status = serializers.CharField(help_text="`live` or `ended`")
     participants = ParticipantSerializer(many=True, read_only=True)
 
     class Meta:

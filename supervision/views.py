@@ -88,7 +88,9 @@ class LiveView(SupervisionPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            sessions=selectors.live_sessions_data(actor=self.actor, tenant=self.tenant),
+            sessions=selectors.sessions_for_actor(
+                actor=self.actor, tenant=self.tenant, status=SessionStatus.LIVE
+            ),
             poll_seconds=POLL_SECONDS,
             modes=mode_options(),
         )

@@ -128,3 +128,34 @@ def test_pbx_user_panel(tenant_a, admin_a, granted, monitored_agent):
     )
     panel = next(p for p in panels if p.template == "supervision/_pbx_user_panel.html")
     assert [g.supervisor.extension for g in panel.context["as_agent"]] == ["210", "211"]
+
+
+def test_pages_in_english_on_request(web, admin_a, granted):
+    client = web(admin_a)
+    page = client.get(f"{BASE}grants/?lang=en").content.decode()
+    assert "Who may listen to whom" in page and "Wer darf" not in page
+
+
+def test_lists_use_a_constant_number_of_queries(
+    web, api, pbx, admin_a, granted, tenant_a, django_assert_max_num_queries
+):
+    from tests.factories import PbxUserFactory
+
+    for n in range(5):
+        sup = PbxUserFactory(tenant=tenant_a, extension=str(230 + n))
+        services.create_grant(actor=None, tenant=tenant_a, agent="201", supervisor=sup)
+        session_id = pbx.authorize(sup.extension, "201*24*1#", call_id=f"q-{n}").json()[
+            "session_id"
+        ]
+        pbx.event(session_id, sup.extension, "key", "2")
+    client, api_client = web(admin_a), api(admin_a)
+    with django_assert_max_num_queries(12):
+        assert client.get(f"{BASE}live.json").status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(f"{BASE}sessions/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(f"{BASE}grants/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert api_client.get("/api/v1/tenants/alpha/monitoring-sessions/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert api_client.get("/api/v1/tenants/alpha/supervision-grants/").status_code == 200

@@ -50,6 +50,7 @@ class LeaveReason(models.TextChoices):
     GRANT_REVOKED = "grant_revoked", _("grant revoked")
     LICENSE_REVOKED = "license_revoked", _("Monitor licence revoked")
     CALL_ENDED = "call_ended", _("call ended")
+    CALLER_OBJECTED = "caller_objected", _("caller objected")
 
 
 class EndReason(models.TextChoices):
@@ -57,6 +58,7 @@ class EndReason(models.TextChoices):
     CALL_ENDED = "call_ended", _("the call ended")
     GRANT_REVOKED = "grant_revoked", _("the grant was revoked")
     LICENSE_REVOKED = "license_revoked", _("the agent's Monitor licence was revoked")
+    CALLER_OBJECTED = "caller_objected", _("the caller objected")
 
 
 class SessionStatus(models.TextChoices):

@@ -25,7 +25,7 @@ from licensing.selectors import policy_for
 from tenancy.models import PbxUser
 
 from . import mixing
-from .choices import EndReason, EventKind, LeaveReason, PbxEvent, SessionStatus
+from .choices import EndReason, EventKind, LeaveReason, PbxEvent, Reason, SessionStatus
 from .decisions import Decision, Facts, decide
 from .exceptions import (
     AlreadyGranted,
@@ -729,6 +729,16 @@ def session_event(
         participant = SessionParticipant.unscoped.filter(
             session=session, supervisor_extension=supervisor_ext, left_at__isnull=True
         ).first()
+        if participant is not None and _caller_objected(session):
+            # The caller objected while supervisors listened (reported by the PBX or marked
+            # by the agent): nobody may go on listening, whatever the event was.
+            _end_all(
+                actor=actor,
+                sessions=[session],
+                leave=LeaveReason.CALLER_OBJECTED,
+                end=EndReason.CALLER_OBJECTED,
+            )
+            return session_state(session)
         if participant is None:
             raise NotInSession(
                 _("Supervisor %(ext)s is not in this session.") % {"ext": supervisor_ext}
@@ -801,6 +811,19 @@ def session_event(
         return session_state(session, agent_tone=tone)
 
 
+def _caller_objected(session) -> bool:
+    from recordings.models import Call
+
+    if not session.call_id:
+        return False
+    call = (
+        Call.unscoped.filter(tenant_id=session.tenant_id, call_id=session.call_id)
+        .only("consent")
+        .first()
+    )
+    return bool(call and call.objected)
+
+
 def _join_event(*, actor, tenant, session_id, supervisor_ext, at):
     found = (
         MonitoringSession.unscoped.filter(tenant=tenant, pk=session_id).values("agent_id").first()
@@ -835,6 +858,13 @@ def _join_event(*, actor, tenant, session_id, supervisor_ext, at):
         session=session if decision.allowed else None,
     )
     if not decision.allowed:
+        if decision.reason == Reason.CALLER_OBJECTED:
+            _end_all(
+                actor=actor,
+                sessions=[session],
+                leave=LeaveReason.CALLER_OBJECTED,
+                end=EndReason.CALLER_OBJECTED,
+            )
         return None, decision
     if not facts.already_in_session:
         _join(actor=actor, session=session, supervisor=sup_user, at=at)

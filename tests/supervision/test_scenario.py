@@ -102,3 +102,23 @@ def test_agent_tone_is_requested_when_the_option_is_on(pbx, granted, tenant_a):
     assert pbx.event(session_id, "210", "key", "3").json()["agent_tone"] is False
     assert pbx.event(session_id, "210", "key", "1").json()["agent_tone"] is False
     assert pbx.event(session_id, "210", "key", "3").json()["agent_tone"] is True
+
+
+def test_a_mid_call_objection_ends_the_listen_in_at_the_next_event(pbx, granted, tenant_a):
+    session_id = pbx.authorize("210", "201*24*1#", call_id="c-obj").json()["session_id"]
+    pbx.authorize("211", "201*24*1#", call_id="c-obj")
+    assert pbx.consent("c-obj", "objected").status_code == 200
+    state = pbx.event(session_id, "210", "key", "3").json()
+    assert (state["status"], state["supervisors"], state["mode"]) == ("ended", [], 1)
+    session = MonitoringSession.unscoped.get(pk=session_id)
+    assert session.end_reason == "caller_objected"
+    assert [(e.kind, e.supervisor_extension, e.reason) for e in session.events.order_by("seq")][
+        -3:
+    ] == [
+        ("left", "210", "caller_objected"),
+        ("left", "211", "caller_objected"),
+        ("ended", "", "caller_objected"),
+    ]
+    assert not session.events.filter(kind="mode_changed").exists()
+    response = pbx.event(session_id, "211", "join")
+    assert response.json()["code"] == "session_ended"

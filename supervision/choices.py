@@ -51,6 +51,7 @@ class LeaveReason(models.TextChoices):
     LICENSE_REVOKED = "license_revoked", _("Monitor licence revoked")
     CALL_ENDED = "call_ended", _("call ended")
     CALLER_OBJECTED = "caller_objected", _("caller objected")
+    STALE = "stale", _("no end reported by the PBX")
 
 
 class EndReason(models.TextChoices):
@@ -59,6 +60,7 @@ class EndReason(models.TextChoices):
     GRANT_REVOKED = "grant_revoked", _("the grant was revoked")
     LICENSE_REVOKED = "license_revoked", _("the agent's Monitor licence was revoked")
     CALLER_OBJECTED = "caller_objected", _("the caller objected")
+    STALE = "stale", _("the PBX reported no end")
 
 
 class SessionStatus(models.TextChoices):

@@ -546,6 +546,27 @@ def end_sessions_of_agent(tenant_id: int, pbx_user_id: int) -> int:
         )
 
 
+def end_stale_sessions(*, max_age: datetime.timedelta, now=None) -> int:
+    """End live sessions started longer than ``max_age`` ago, in every tenant (the PBX lost the
+    leave and the call's end). Each session ends in its own transaction (actor: system)."""
+    cutoff = (now or timezone.now()) - max_age
+    ended = 0
+    ids = list(
+        MonitoringSession.unscoped.filter(status=SessionStatus.LIVE, started_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for session_id in ids:
+        with transaction.atomic():
+            sessions = MonitoringSession.unscoped.select_for_update().filter(
+                pk=session_id, status=SessionStatus.LIVE
+            )
+            ended += _end_all(
+                actor=None, sessions=sessions, leave=LeaveReason.STALE, end=EndReason.STALE
+            )
+    return ended
+
+
 # --- decisions and events from the PBX ------------------------------------------------------
 @dataclass
 class Outcome:

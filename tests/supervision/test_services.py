@@ -102,3 +102,19 @@ def test_bulk_grant_reports_each_agent(
     ]
     again = services.bulk_grant(actor=None, tenant=tenant_a, supervisor="210", agents=["201"])
     assert again[0].code == "already_granted"
+
+
+def test_sessions_the_pbx_never_ended_are_ended_after_hours(pbx, granted, tenant_a):
+    import datetime
+
+    from django.utils import timezone
+
+    old = pbx.authorize("210", "201*24*1#", call_id="c-old").json()["session_id"]
+    fresh = pbx.authorize("211", "201*24*1#", call_id="c-new").json()["session_id"]
+    MonitoringSession.unscoped.filter(pk=old).update(
+        started_at=timezone.now() - datetime.timedelta(hours=13)
+    )
+    assert services.end_stale_sessions(max_age=datetime.timedelta(hours=12)) == 1
+    assert services.end_stale_sessions(max_age=datetime.timedelta(hours=12)) == 0
+    assert MonitoringSession.unscoped.get(pk=old).end_reason == "stale"
+    assert MonitoringSession.unscoped.get(pk=fresh).status == "live"

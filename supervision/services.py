@@ -615,6 +615,7 @@ def _facts(
         agent_exists=True,
         monitorable_codes=tuple(policy_for(pbx_user=agent).monitorable.codes),
         grant_valid=supervisor is not None
+        and supervisor.is_active
         and SupervisionGrant.unscoped.filter(tenant=tenant, agent=agent, supervisor=supervisor)
         .valid_at(at)
         .exists(),
@@ -695,6 +696,14 @@ def authorize(*, actor, tenant, supervisor: str, dialed, call_id: str = "") -> O
             if not facts.already_in_session:
                 _join(actor=actor, session=session, supervisor=sup_user, at=at)
             _save(session)
+        elif decision.reason == Reason.CALLER_OBJECTED and session is not None:
+            # Those already listening must stop too.
+            _end_all(
+                actor=actor,
+                sessions=[session],
+                leave=LeaveReason.CALLER_OBJECTED,
+                end=EndReason.CALLER_OBJECTED,
+            )
         _audit_decision(
             actor=actor,
             tenant=tenant,

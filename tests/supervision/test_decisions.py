@@ -233,3 +233,20 @@ def test_bad_request_bodies_answer_400_with_a_code(pbx, granted, node_a, pbx_api
 @pytest.mark.parametrize("dialed", ["", " 201*24*1#", "201*24*1", "9" * 600, 201])
 def test_api_anything_dialled_that_is_not_the_code_is_malformed(pbx, granted, dialed):
     assert refused(pbx.authorize("210", dialed)) == "malformed_code"
+
+
+@pytest.mark.django_db
+def test_api_6_deactivated_supervisor(pbx, granted, supervisor_ext_a):
+    supervisor_ext_a.is_active = False
+    supervisor_ext_a.save()
+    assert refused(pbx.authorize("210", "201*24*1#")) == "not_permitted"
+
+
+@pytest.mark.django_db
+def test_api_7_objection_also_removes_those_already_listening(pbx, granted):
+    from supervision.models import MonitoringSession
+
+    session_id = pbx.authorize("210", "201*24*1#", call_id="c-3").json()["session_id"]
+    pbx.consent("c-3", "objected")
+    assert refused(pbx.authorize("211", "201*24*1#", call_id="c-3")) == "caller_objected"
+    assert MonitoringSession.unscoped.get(pk=session_id).end_reason == "caller_objected"

@@ -21,6 +21,7 @@ def panels(*, actor, tenant, membership, pbx_user) -> list[Panel]:
             title=_("Supervision"),
             template="supervision/_pbx_user_panel.html",
             context={
+                "tenant": tenant,
                 "pbx_user": pbx_user,
                 "as_agent": list(as_agent),
                 "as_supervisor": list(as_supervisor),

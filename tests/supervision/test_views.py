@@ -128,6 +128,10 @@ def test_pbx_user_panel(tenant_a, admin_a, granted, monitored_agent):
     )
     panel = next(p for p in panels if p.template == "supervision/_pbx_user_panel.html")
     assert [g.supervisor.extension for g in panel.context["as_agent"]] == ["210", "211"]
+    from django.template.loader import render_to_string
+
+    html = render_to_string(panel.template, panel.context)
+    assert "201*24*1#" in html and f"{BASE}grants/{granted[0].pk}/" in html
 
 
 def test_pages_in_english_on_request(web, admin_a, granted):

@@ -39,6 +39,20 @@ def supervised_extensions(*, tenant, supervisor, at=None) -> set[str]:
     )
 
 
+def supervised_extensions_of_membership(membership) -> set[str]:
+    """For ``recordings``' ``SUPERVISED_EXTENSION_SOURCES``: the agents the membership's PBX
+    user may monitor now (empty for a membership without a PBX user). One query."""
+    if membership.pbx_user_id is None:
+        return set()
+    return set(
+        SupervisionGrant.unscoped.filter(
+            tenant_id=membership.tenant_id, supervisor_id=membership.pbx_user_id
+        )
+        .valid_at(timezone.now())
+        .values_list("agent__extension", flat=True)
+    )
+
+
 def supervisors_by_agent(pbx_users: list) -> dict[int, set[str]]:
     """``licensing.policy.SUPERVISOR_SOURCES`` entry: ``{agent id: supervisor extensions}``
     with a grant valid now, for PBX users of one tenant, in one query."""

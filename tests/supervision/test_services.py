@@ -118,3 +118,14 @@ def test_sessions_the_pbx_never_ended_are_ended_after_hours(pbx, granted, tenant
     assert services.end_stale_sessions(max_age=datetime.timedelta(hours=12)) == 0
     assert MonitoringSession.unscoped.get(pk=old).end_reason == "stale"
     assert MonitoringSession.unscoped.get(pk=fresh).status == "live"
+
+
+def test_supervised_extensions_of_a_membership(
+    granted, tenant_a, supervisor_a, admin_a, django_assert_num_queries
+):
+    from hostedpbx.scoping import membership_for
+
+    membership = membership_for(supervisor_a, tenant_a)
+    with django_assert_num_queries(1):
+        assert selectors.supervised_extensions_of_membership(membership) == {"201"}
+    assert selectors.supervised_extensions_of_membership(membership_for(admin_a, tenant_a)) == set()

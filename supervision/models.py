@@ -237,6 +237,12 @@ class SessionEvent(TenantOwnedModel):
     def __str__(self):
         return f"{self.session_id}#{self.seq} {self.kind}"
 
+    @property
+    def reason_label(self):
+        """The reason in words: why a supervisor left, or why the session ended."""
+        labels = dict(EndReason.choices if self.kind == EventKind.ENDED else LeaveReason.choices)
+        return labels.get(self.reason, self.reason)
+
 
 class SupervisionSettings(TenantOwnedModel):
     """The tenant's supervision options (one row per tenant, created on demand)."""

@@ -90,6 +90,9 @@ def test_live_page_and_its_data(web, pbx, granted, compliance_a):
     assert (data["sessions"][0]["mode"], data["sessions"][0]["supervisors"]) == (3, ["211"])
     detail = client.get(f"{BASE}sessions/{session_id}/").content.decode()
     assert "Modusverlauf" in detail and 'data-percent="' in detail
+    pbx.event(session_id, "211", "leave")
+    detail = client.get(f"{BASE}sessions/{session_id}/").content.decode()
+    assert "der letzte Supervisor ist ausgestiegen" in detail and "last_left" not in detail
     history = client.get(f"{BASE}sessions/?agent=201").content.decode()
     assert f'data-session="{session_id}"' in history
 

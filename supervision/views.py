@@ -51,7 +51,7 @@ class SupervisionPageMixin(TenantViewMixin):
             for name, label, roles in (
                 ("live", _("Live"), WATCHERS),
                 ("grants", _("Who may listen to whom"), WATCHERS),
-                ("history", _("History"), WATCHERS),
+                ("history", _("Session history"), WATCHERS),
                 ("grant-bulk", _("Grant in bulk"), ADMINS),
                 ("settings", _("Settings"), ADMINS),
             )

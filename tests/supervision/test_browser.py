@@ -73,3 +73,26 @@ def test_admin_grants_two_agents_and_watches_a_live_session(
         format="json",
     )
     row.wait_for(state="detached", timeout=15000)
+
+
+def test_supervision_pages_never_scroll_sideways_on_a_phone(live_server, page):
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--quiet-logins", stdout=None)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "muster.admin")
+    page.fill("#id_password", "demo-pbx-2026")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    for path in [
+        "",
+        "grants/",
+        "grants/bulk/",
+        "agents/201/",
+        "supervisors/210/",
+        "sessions/",
+        "settings/",
+    ]:
+        page.goto(f"{live_server.url}/t/muster/supervision/{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path

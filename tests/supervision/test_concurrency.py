@@ -4,6 +4,7 @@ import pytest
 
 from audit.chain import verify
 from supervision import services
+from supervision.exceptions import SupervisionError
 from supervision.models import MonitoringSession, SessionParticipant
 from tests.factories import PbxUserFactory
 from tests.licensing.test_concurrency import run_concurrently
@@ -23,7 +24,7 @@ def event(tenant, node, session_id, supervisor, kind, key=None):
                 key=key,
             )
             return state["mode"]
-        except services.SupervisionError as exc:
+        except SupervisionError as exc:
             return exc.code
 
     return go

@@ -173,6 +173,11 @@ def object_to_call(*, actor, membership, call: Call, note: str = "") -> tuple[Ca
     return locked, changed
 
 
+# Called as ``hook(actor=, call=)`` inside the end-call transaction (supervision ends the
+# call's monitoring sessions there).
+CALL_ENDED_HOOKS: list = []
+
+
 def end_call(*, actor, tenant, call_id: str, ended_at, details: dict | None = None) -> Call:
     """The PBX reports the end of a call (creating it if unknown). Not audited: it changes no
     right and no recording."""
@@ -181,6 +186,8 @@ def end_call(*, actor, tenant, call_id: str, ended_at, details: dict | None = No
         if call.ended_at != ended_at:
             call.ended_at = ended_at
             call.save(update_fields=["ended_at", "updated_at"])
+        for hook in CALL_ENDED_HOOKS:
+            hook(actor=actor, call=call)
     return call
 
 

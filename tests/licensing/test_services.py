@@ -192,6 +192,7 @@ def test_revoke_keeps_history_frees_the_licence_and_audits(tenant_a, admin_a, ag
 def test_revoking_monitor_turns_off_auto_record_and_monitoring_at_once(
         tenant_a, agent_ext_a, monitor_pool, django_capture_on_commit_callbacks):
     calls = []
+    saved = list(services.MONITOR_REVOKED_HOOKS)  # other parts' hooks stay registered
     services.MONITOR_REVOKED_HOOKS.append(lambda tenant_id, user_id: calls.append(
         (tenant_id, user_id)))
     try:
@@ -206,12 +207,13 @@ def test_revoking_monitor_turns_off_auto_record_and_monitoring_at_once(
         assert after.auto_record.codes == ("no_monitor_license",)
         assert calls == [(tenant_a.pk, agent_ext_a.pk)]
     finally:
-        services.MONITOR_REVOKED_HOOKS.clear()
+        services.MONITOR_REVOKED_HOOKS[:] = saved
 
 
 def test_revoking_record_does_not_call_the_monitor_hooks(
         tenant_a, agent_ext_a, record_pool, django_capture_on_commit_callbacks):
     calls = []
+    saved = list(services.MONITOR_REVOKED_HOOKS)
     services.MONITOR_REVOKED_HOOKS.append(lambda *args: calls.append(args))
     try:
         assignment = services.assign_license(actor=None, tenant=tenant_a, extension="201",
@@ -220,7 +222,7 @@ def test_revoking_record_does_not_call_the_monitor_hooks(
             services.revoke_license(actor=None, assignment=assignment)
         assert calls == []
     finally:
-        services.MONITOR_REVOKED_HOOKS.clear()
+        services.MONITOR_REVOKED_HOOKS[:] = saved
 
 
 def test_a_failing_hook_does_not_undo_the_revocation(
@@ -228,6 +230,7 @@ def test_a_failing_hook_does_not_undo_the_revocation(
     def broken(tenant_id, user_id):
         raise RuntimeError("supervision down")
 
+    saved = list(services.MONITOR_REVOKED_HOOKS)
     services.MONITOR_REVOKED_HOOKS.append(broken)
     try:
         assignment = services.assign_license(actor=None, tenant=tenant_a, extension="201",
@@ -236,7 +239,7 @@ def test_a_failing_hook_does_not_undo_the_revocation(
             services.revoke_license(actor=None, assignment=assignment)
         assert LicenseAssignment.unscoped.get(pk=assignment.pk).revoked_at is not None
     finally:
-        services.MONITOR_REVOKED_HOOKS.clear()
+        services.MONITOR_REVOKED_HOOKS[:] = saved
 
 
 def test_revoke_license_of_user_by_extension(tenant_a, agent_ext_a, record_pool):
@@ -266,6 +269,7 @@ def test_licence_of_an_expired_pool_is_held_but_not_effective(tenant_a, agent_ex
 def test_supervisor_sources_fill_the_policy(tenant_a, agent_ext_a, monitor_pool):
     from licensing.policy import SUPERVISOR_SOURCES
 
+    saved = list(SUPERVISOR_SOURCES)
     SUPERVISOR_SOURCES.append(lambda users: {u.pk: ["210"] for u in users})
     SUPERVISOR_SOURCES.append(lambda users: {u.pk: ["211", "210"] for u in users})
     try:
@@ -273,7 +277,7 @@ def test_supervisor_sources_fill_the_policy(tenant_a, agent_ext_a, monitor_pool)
         policy = selectors.policy_for(pbx_user=agent_ext_a)
         assert policy.supervisors == ("210", "211")
     finally:
-        SUPERVISOR_SOURCES.clear()
+        SUPERVISOR_SOURCES[:] = saved
     assert selectors.policy_for(pbx_user=agent_ext_a).supervisors == ()
 
 

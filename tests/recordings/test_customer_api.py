@@ -199,7 +199,8 @@ def test_ingests_of_others_are_hidden_from_members(api, agent_a, tenant_a, push,
 
 # --- the menu's upload ----------------------------------------------------------------------
 def upload(client, tenant, path, **fields):
-    data = {"direction": "inbound", "started_at": "2026-11-25T10:00:00+01:00", **fields}
+    started = timezone.localtime() - datetime.timedelta(hours=1)
+    data = {"direction": "inbound", "started_at": started.isoformat(), **fields}
     with open(path, "rb") as fh:
         data["audio"] = fh
         return client.post(tenant_api(tenant, "recording-upload"), data, format="multipart")
@@ -216,7 +217,7 @@ def test_agent_uploads_a_client_recording_of_own_extension(api, agent_a, tenant_
     recording = ingest.recording
     assert recording.kind == "client" and recording.extension == "201"
     assert not recording.policy_violation
-    assert ingest.call_id.startswith("upload-")
+    assert ingest.call_id.startswith("portal:upload-")
     again = upload(api(agent_a), tenant_a, wav)
     assert again.json()["ingest_id"] == str(ingest.ingest_id)
     own = api(agent_a).get(tenant_api(tenant_a, "ingest-detail", ingest_id=ingest.ingest_id))
@@ -258,3 +259,52 @@ def test_upload_with_session_auth_needs_the_csrf_token(agent_a, tenant_a, wav):
         }, format="multipart", HTTP_X_CSRFTOKEN=token)
     assert accepted.status_code == 202, accepted.json()
     assert uuid.UUID(accepted.json()["ingest_id"])
+
+
+# --- ownership: a portal upload never claims a call the PBX owns (issue 7, item 2) ----------
+def test_an_upload_cannot_claim_a_pbx_call_to_discard_its_recordings(
+        api, agent_a, tenant_a, supervisor_ext_a, wav, sample_dir, push, record_201,
+        django_capture_on_commit_callbacks):
+    from recordings.models import Recording
+    from tests import audio_samples
+
+    # The member uploads first, naming the call id the PBX will report.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api(agent_a), tenant_a, wav, call_id="pbx-call-7")
+    assert response.status_code == 202 and response.json()["call_id"] == "portal:pbx-call-7"
+    # The PBX then pushes another agent's recording of that call.
+    other = audio_samples.pcm_wav(sample_dir, seconds=2, name="other.wav")
+    with django_capture_on_commit_callbacks(execute=True):
+        pushed = push(other, call_id="pbx-call-7", extension="210")
+    assert pushed.status_code == 202
+    pbx_call = Call.unscoped.get(tenant=tenant_a, call_id="pbx-call-7")
+    assert pbx_call.extension == "210", "the PBX's call has the PBX's parties"
+    answer = api(agent_a).post(tenant_api(tenant_a, "call-objection", call_id="pbx-call-7"),
+                               {}, format="json")
+    assert answer.status_code == 404
+    kept = Recording.unscoped.get(call=pbx_call)
+    assert kept.audio_state == "stored" and kept.extension == "210"
+
+
+def test_an_agent_cannot_object_to_a_call_with_another_agents_recording(
+        api, agent_a, tenant_a, supervisor_ext_a, sample_dir, push,
+        django_capture_on_commit_callbacks):
+    from recordings.models import Recording
+    from tests import audio_samples
+
+    first = audio_samples.pcm_wav(sample_dir, seconds=2, name="first.wav")
+    second = audio_samples.pcm_wav(sample_dir, seconds=3, name="second.wav")
+    with django_capture_on_commit_callbacks(execute=True):
+        push(first, call_id="shared-call", extension="201")
+        push(second, call_id="shared-call", extension="210")
+    assert Recording.unscoped.filter(pbx_call_id="shared-call").count() == 2
+    answer = api(agent_a).post(tenant_api(tenant_a, "call-objection", call_id="shared-call"),
+                               {}, format="json")
+    assert answer.status_code == 404
+    assert not Recording.unscoped.filter(pbx_call_id="shared-call",
+                                         audio_state="discarded").exists()
+
+
+def test_the_pbx_may_not_use_the_portal_call_id_space(push, wav):
+    response = push(wav, call_id="portal:x")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_call_id"

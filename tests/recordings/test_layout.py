@@ -106,3 +106,9 @@ def test_the_ingest_layers_import_downwards():
     for name in ("recordings.ingest.outcomes", "recordings.consent", "recordings.cleanup",
                  "recordings.ingest.lease", "recordings.ingest.queue"):
         assert not any(t.startswith("recordings.ingest.steps") for t in edges[name]), name
+
+
+def test_recordings_reads_its_settings_from_django_settings_only():
+    readers = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
+               if "os.environ" in p.read_text() or "getenv(" in p.read_text()]
+    assert readers == []

@@ -39,14 +39,19 @@ from .ingest.receive import find_received, receive_audio
 from .models import Ingest
 
 __all__ = [
-    "ConsentFinal", "NotRetryable", "apply_consent", "call_details", "discard_recording",
-    "end_call", "ensure_call", "find_received", "object_to_call", "receive_audio",
+    "ConsentFinal", "NotRetryable", "NothingChanged", "apply_consent", "call_details",
+    "discard_recording", "end_call", "ensure_call", "find_received", "object_to_call",
+    "receive_audio",
     "record_access", "release_unknown_extension", "report_consent", "retry_ingest",
 ]
 
 
 class NotRetryable(Exception):
     code = "not_retryable"
+
+
+class NothingChanged(NotRetryable):
+    """Retrying would end as before: the extension it waits for is still no PBX user."""
 
 
 def retry_ingest(*, actor, ingest: Ingest) -> Ingest:
@@ -57,6 +62,11 @@ def retry_ingest(*, actor, ingest: Ingest) -> Ingest:
         raise NotRetryable(_("Only rejected or quarantined ingests can be retried."))
     if not ingest.staged_in:
         raise NotRetryable(_("The received file of this ingest is no longer kept."))
+    if ingest.reason == IngestReason.UNKNOWN_EXTENSION and not PbxUser.unscoped.filter(
+            tenant_id=ingest.tenant_id, extension=ingest.extension, is_active=True).exists():
+        raise NothingChanged(
+            _("Nothing has changed yet: extension %(extension)s is still no PBX user. Create "
+              "it, and the recording continues by itself.") % {"extension": ingest.extension})
     with transaction.atomic():
         moved = back_to_queued(Ingest.unscoped.filter(
             pk=ingest.pk, status__in=RETRYABLE_STATUSES).exclude(

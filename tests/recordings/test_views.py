@@ -118,9 +118,8 @@ def test_english_on_request(web, admin_a):
 
 def test_provider_staff_see_ingests_and_retry_in_the_admin(web, ingest_file, wav,
                                                            django_capture_on_commit_callbacks):
-    from tests.factories import UserFactory
-
     from tests import audio_samples
+    from tests.factories import UserFactory
 
     staff = UserFactory(username="operator", is_staff=True, is_superuser=True)
     quarantined = ingest_file(audio_samples.mulaw_wav(audio_samples_dir(wav)), extension="277")

@@ -1,25 +1,10 @@
 """One call, one ingest and one recording of ``tenant`` for tests/test_isolation.py."""
 
-from django.utils import timezone
-
-from recordings.models import Call, Ingest, Recording
+from tests.factories import RecordingFactory
 
 
 def build(*, tenant, node, admin) -> dict:
-    started = timezone.now()
-    call = Call.unscoped.create(tenant=tenant, call_id="iso-call-1", extension="201",
-                                direction="inbound", remote_number="+49301234567",
-                                started_at=started)
-    ingest = Ingest.unscoped.create(tenant=tenant, node=node, source="push",
-                                    call_id=call.call_id, extension="201", sha256="a" * 64,
-                                    size=44, status="stored", metadata={})
-    recording = Recording.unscoped.create(
-        tenant=tenant, call=call, pbx_call_id=call.call_id, ingest=ingest, extension="201",
-        direction="inbound", remote_number="+49301234567", started_at=started, duration=1.0,
-        kind="auto", sha256="a" * 64, size=44,
-        storage_key=f"tenants/{tenant.pk}/recordings/{started:%Y}/{started:%m}/"
-                    f"{ingest.ingest_id}.wav",
-    )
-    Ingest.unscoped.filter(pk=ingest.pk).update(recording=recording)
-    return {"call_id": call.call_id, "ingest_id": str(ingest.ingest_id),
+    recording = RecordingFactory(tenant=tenant, call__call_id="iso-call-1", ingest__node=node,
+                                 sha256="a" * 64, size=44, duration=1.0, peaks=[])
+    return {"call_id": recording.call.call_id, "ingest_id": str(recording.ingest.ingest_id),
             "recording_id": recording.pk}

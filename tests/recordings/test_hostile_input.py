@@ -7,7 +7,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from recordings.models import Call, Ingest
+from recordings.models import Ingest
+from tests.factories import CallFactory
 
 from .conftest import metadata
 
@@ -47,7 +48,7 @@ def test_real_numbers_pass(push, wav, number):
 @pytest.mark.parametrize("field", ["at", "started_at"])
 @pytest.mark.parametrize("value,code", EDGE_DATES)
 def test_consent_report_with_edge_dates(pbx_api, node_a, tenant_a, field, value, code):
-    Call.unscoped.create(tenant=tenant_a, call_id="edge-1")
+    CallFactory(tenant=tenant_a, call_id="edge-1")
     response = pbx_api(node_a).post("/api/pbx/v1/calls/edge-1/consent/",
                                     {"outcome": "consented", field: value}, format="json")
     assert response.status_code == 400 and response.json()["code"] == code
@@ -55,14 +56,14 @@ def test_consent_report_with_edge_dates(pbx_api, node_a, tenant_a, field, value,
 
 @pytest.mark.parametrize("value,code", EDGE_DATES)
 def test_end_report_with_edge_dates(pbx_api, node_a, tenant_a, value, code):
-    Call.unscoped.create(tenant=tenant_a, call_id="edge-2")
+    CallFactory(tenant=tenant_a, call_id="edge-2")
     response = pbx_api(node_a).post("/api/pbx/v1/calls/edge-2/end/", {"ended_at": value},
                                     format="json")
     assert response.status_code == 400 and response.json()["code"] == code
 
 
 def test_consent_report_with_a_bad_number_or_extension(pbx_api, node_a, tenant_a):
-    Call.unscoped.create(tenant=tenant_a, call_id="edge-3")
+    CallFactory(tenant=tenant_a, call_id="edge-3")
     client = pbx_api(node_a)
     bad_number = client.post("/api/pbx/v1/calls/edge-3/consent/",
                              {"outcome": "notified", "remote_number": "not a number"},

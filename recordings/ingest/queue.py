@@ -7,15 +7,17 @@ is harmless (the claim in ``lease`` lets one run).
 
 from __future__ import annotations
 
+import importlib
 import logging
 from datetime import timedelta
 from functools import partial
 
-from celery import current_app
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from hostedpbx.celery import app
 
 from ..choices import IngestStatus
 from ..conf import setting
@@ -29,21 +31,27 @@ BATCH = 1000
 
 
 def task(name: str):
-    """The registered Celery task ``name`` (the app's autodiscovery imports the tasks)."""
-    app = current_app
-    try:
-        return app.tasks[name]
-    except KeyError:
-        app.loader.import_default_modules()
-        return app.tasks[name]
+    """The registered Celery task ``name``, its module loaded by name if need be (for running
+    tasks inline, ``CELERY_TASK_ALWAYS_EAGER``)."""
+    if name not in app.tasks:
+        importlib.import_module(name.rpartition(".")[0])
+    return app.tasks[name]
+
+
+def send(name: str, args: list) -> None:
+    """Send the task ``name`` to the broker by its name (no import of the task's module); run
+    it inline when tasks are eager."""
+    if app.conf.task_always_eager:
+        task(name).apply_async(args=args)
+    else:
+        app.send_task(name, args=args, retry=True, retry_policy=RETRY_POLICY)
 
 
 def enqueue_ingest(ingest_id, tenant_id) -> bool:
     """Send ``process_ingest``. A broker that is down is logged, not raised: the ingest row is
     committed, and the sweeper enqueues it again."""
     try:
-        task(PROCESS_INGEST).apply_async(args=[str(ingest_id), tenant_id], retry=True,
-                                         retry_policy=RETRY_POLICY)
+        send(PROCESS_INGEST, [str(ingest_id), tenant_id])
     except Exception:
         log.warning("could not enqueue ingest %s; the sweeper will", ingest_id, exc_info=True)
         return False

@@ -31,13 +31,13 @@ from .steps.licence import licence
 from .steps.materialise import materialise
 from .steps.preflight import preflight
 from .steps.resolve import resolve
-from .steps.upload import upload
+from .steps.upload import start_early, upload
 from .transient import TransientIngestError, is_transient
 
 log = logging.getLogger(__name__)
 
 SKIPPED = "skipped"
-STEPS = (materialise, preflight, analyse, resolve, licence, upload)
+STEPS = (materialise, preflight, start_early, analyse, resolve, licence, upload)
 
 __all__ = ["SKIPPED", "STEPS", "LeaseLost", "TransientIngestError", "run_ingest"]
 
@@ -60,6 +60,7 @@ def run_ingest(ingest_id, *, tenant_id=None) -> str:
     except LeaseLost:
         return SKIPPED
     except Exception as exc:
+        job.stop_transfer()
         detail = f"{type(exc).__name__}: {exc}"[:2000]
         if is_transient(exc):
             lease.release(detail)  # back to queued (or, if the database is down, it expires)
@@ -79,6 +80,7 @@ def _run(job: Job) -> str:
     for step in STEPS:
         outcome = step(job)
         if outcome is not None:
+            job.stop_transfer()
             return outcomes.finish(job, outcome)
         job.lease.renew_if_needed()
     return outcomes.store(job)

@@ -70,11 +70,15 @@ def test_an_objection_before_the_upload_puts_nothing(locked_bucket, push, wav, m
 
 @pytest.mark.parametrize("multipart", [False, True], ids=["single_put", "multipart"])
 def test_an_objection_during_the_upload_aborts_it(locked_bucket, push, sample_dir, monitor_201,
-                                                  tenant_a, monkeypatch, multipart,
+                                                  tenant_a, monkeypatch, multipart, settings,
                                                   django_capture_on_commit_callbacks):
+    """The upload after the analysis (no early upload): the objection arrives between two
+    chunks."""
     from recordings.ingest.runner import run_ingest
     from recordings.ingest.steps import upload
     from tests import audio_samples
+
+    settings.INGEST_OVERLAP_UPLOAD = False
 
     # 11 MB of PCM: two parts of 5 MiB and a rest when multipart.
     path = audio_samples.pcm_wav(sample_dir, seconds=720, name="long.wav")
@@ -108,6 +112,46 @@ def test_an_objection_during_the_upload_aborts_it(locked_bucket, push, sample_di
     uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
     assert uploads.get("Uploads", []) == [], "the multipart upload was aborted"
     assert "recording.discarded" in audit_actions(tenant_a)
+
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["single_put", "multipart"])
+def test_an_objection_during_an_early_upload_stops_it(locked_bucket, push, sample_dir,
+                                                      monitor_201, tenant_a, monkeypatch,
+                                                      multipart, settings,
+                                                      django_capture_on_commit_callbacks):
+    """The upload overlapping the analysis: the worker reads the consent while both run; the
+    objection arrives after the first chunk went up."""
+    from recordings.ingest.runner import run_ingest
+    from recordings.ingest.steps import upload
+    from tests import audio_samples
+
+    settings.INGEST_OVERLAP_UPLOAD = True
+    path = audio_samples.pcm_wav(sample_dir, seconds=720, name="long.wav")
+    if multipart:
+        monkeypatch.setattr(storage, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+        monkeypatch.setattr(storage, "MULTIPART_CHUNKSIZE", 5 * 1024 * 1024)
+    monkeypatch.setattr(upload, "CHECK_EVERY", 0.01)
+    ingest = pushed(push, path, "lock-early")
+    original = upload.objected_now
+    started = []
+
+    def objection_arrives_while_uploading(job):
+        transfer = job.transfer
+        if transfer is not None and transfer.thread.is_alive() and not started:
+            started.append(True)
+            consent.report_consent(actor=None, tenant=tenant_a, call_id="lock-early",
+                                   outcome="objected", source="pbx", set_by="node:pbx-a")
+        return original(job)
+
+    monkeypatch.setattr(upload, "objected_now", objection_arrives_while_uploading)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "rejected"
+    ingest.refresh_from_db()
+    assert started, "the objection came while the early upload ran"
+    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=never_stored"
+    assert versions(locked_bucket) == [], "no byte of the objected call stayed"
+    uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
+    assert uploads.get("Uploads", []) == [], "the multipart upload was aborted"
 
 
 def ingest_call(ingest):

@@ -168,15 +168,20 @@ def bucket_keys(s3, prefix="tenants/"):
 
 
 @pytest.mark.s3
-def test_s3_nothing_reaches_the_bucket_before_decoding_and_consent(
-        s3, push, wav, monitor_201, django_capture_on_commit_callbacks):
+def test_s3_upload_runs_while_the_audio_is_decoded(s3, push, wav, monitor_201,
+                                                   django_capture_on_commit_callbacks):
+    import time
+
     from recordings import audio
 
-    ingest = push_ingest(push, wav, call_id="no-overlap")
+    ingest = push_ingest(push, wav, call_id="overlap")
     original = audio.analyse
     seen = {}
 
     def analyse(path, **kwargs):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not bucket_keys(s3):
+            time.sleep(0.02)
         seen["during_analysis"] = bucket_keys(s3)
         return original(path, **kwargs)
 
@@ -184,14 +189,14 @@ def test_s3_nothing_reaches_the_bucket_before_decoding_and_consent(
             django_capture_on_commit_callbacks(execute=True):
         assert run_ingest(ingest.ingest_id) == "stored"
     recording = Recording.unscoped.get(ingest=ingest)
-    assert seen["during_analysis"] == [], "no byte before the analysis and consent"
+    assert seen["during_analysis"] == [recording.storage_key], "uploaded before decoding ended"
     head = s3.head_object(Bucket=s3.bucket_name, Key=recording.storage_key)
     assert head["Metadata"]["sha256"] == recording.sha256 and head["ContentType"] == "audio/wav"
     assert bucket_keys(s3) == [recording.storage_key]
 
 
 @pytest.mark.s3
-def test_s3_audio_the_decoder_rejects_never_reaches_the_bucket(
+def test_s3_early_upload_of_audio_the_decoder_rejects_is_deleted(
         s3, push, sample_dir, monitor_201, tenant_a, django_capture_on_commit_callbacks):
     from tests import audio_samples
 
@@ -200,21 +205,31 @@ def test_s3_audio_the_decoder_rejects_never_reaches_the_bucket(
         assert run_ingest(ingest.ingest_id) == "rejected"
     ingest.refresh_from_db()
     assert ingest.reason == "empty"
-    assert bucket_keys(s3) == [] and not PendingObjectDeletion.unscoped.exists()
+    # The early upload was stopped, or (if it had finished) deleted after the commit.
+    assert bucket_keys(s3) == [], "nothing of it is left"
+    assert not PendingObjectDeletion.unscoped.exists()
 
 
 @pytest.mark.s3
-def test_s3_a_checksum_mismatch_never_reaches_the_bucket(
+def test_s3_early_upload_with_a_checksum_mismatch_is_deleted_even_if_s3_fails_once(
         s3, push, wav, monitor_201, django_capture_on_commit_callbacks):
+    from botocore.exceptions import EndpointConnectionError
+
     from recordings import staging
+    from recordings.storage import S3Store
 
     ingest = push_ingest(push, wav, call_id="early-sum")
     staged = staging.path(ingest.staged_path)
     data = bytearray(staged.read_bytes())
     data[-1] ^= 0xFF
     staged.write_bytes(bytes(data))
-    with django_capture_on_commit_callbacks(execute=True):
+    down = EndpointConnectionError(endpoint_url="http://s3.invalid")
+    with mock.patch.object(S3Store, "purge", side_effect=down), \
+            django_capture_on_commit_callbacks(execute=True):
         assert run_ingest(ingest.ingest_id) == "quarantined"
     ingest.refresh_from_db()
     assert ingest.reason == "checksum_mismatch"
+    # Stopped before it completed, or completed and left to the sweeper (S3 failed once).
+    assert len(bucket_keys(s3)) == PendingObjectDeletion.unscoped.count()
+    cleanup.sweep()
     assert bucket_keys(s3) == [] and not PendingObjectDeletion.unscoped.exists()

@@ -2,11 +2,12 @@
 or an outcome from ``recordings.ingest.outcomes`` (stop here); what a step learns it writes
 into the job for the next ones.
 
-``materialise`` (a local path holding the received bytes) → ``preflight`` (the metadata) →
-``analyse`` (container, codec, duration, peaks, checksum; the storage key) → ``resolve``
-(the PBX user, the call and its consent, a duplicate) → ``licence`` (the licence held at
-the call's start) → ``upload`` (to final storage, only now that consent is decided; an
-objection during the upload aborts it).
+``materialise`` (a local path holding the received bytes) → ``preflight`` (the metadata)
+→ ``upload.start_early`` (when nothing stands against keeping the audio yet) → ``analyse``
+(container, codec, duration, peaks, checksum; the storage key) → ``resolve`` (the PBX user,
+the call and its consent, a duplicate) → ``licence`` (the licence held at the call's start)
+→ ``upload`` (to final storage, only now that consent is decided, or the early upload
+finished; an objection during the upload aborts it).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Job:
     call: Call | None = None
     violation: str = ""
     uploaded: bool = False
+    transfer: object = None  # steps.upload.Transfer, when the upload started early
 
     @property
     def ingest(self) -> Ingest:
@@ -57,6 +59,21 @@ class Job:
         have, and died before its commit)"""
         return bool(self.key) and (self.uploaded or self.ingest.attempts > 1)
 
+    def stop_transfer(self) -> None:
+        """Stop an early upload that is still running (an ending that does not keep the
+        audio) and note whether it completed."""
+        if self.transfer is not None:
+            self.transfer.stop()
+            self.uploaded = self.uploaded or self.transfer.done
+
     def cleanup(self) -> None:
+        self.stop_transfer()  # it may still read a temporary file
         for temp in self.temp_files:
             temp.unlink(missing_ok=True)
+
+
+def dotted(extension) -> str:
+    extension = str(extension or "").lower()
+    if extension and not extension.startswith("."):
+        extension = "." + extension
+    return extension

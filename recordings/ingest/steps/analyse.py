@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import threading
+
 from ... import audio
 from ...choices import IngestReason
 from ...storage import recording_key
 from ..outcomes import Quarantined, Rejected
-from . import Job
+from . import Job, dotted, upload
 
 
 def analyse(job: Job):
     ingest = job.ingest
     try:
-        analysis = audio.analyse(job.path)
+        analysis = _analyse_watching(job) if job.transfer is not None else audio.analyse(
+            job.path)
     except audio.AudioRejected as exc:
         return Rejected(exc.code, exc.detail)
     job.analysis = analysis
@@ -22,16 +25,35 @@ def analyse(job: Job):
         return Quarantined(IngestReason.CHECKSUM_MISMATCH,
                            f"received={ingest.sha256}; staged={analysis.sha256}")
     job.extension = dotted(analysis.info.extension)
-    job.key = recording_key(tenant_id=ingest.tenant_id, started_at=job.started_at,
-                            ingest_id=ingest.ingest_id, extension=job.extension)
+    key = recording_key(tenant_id=ingest.tenant_id, started_at=job.started_at,
+                        ingest_id=ingest.ingest_id, extension=job.extension)
+    if job.key and key != job.key:
+        return Quarantined(IngestReason.INTERNAL_ERROR, f"key={job.key}; analysed_key={key}")
+    job.key = key
     return None
 
 
-def dotted(extension) -> str:
-    extension = str(extension or "").lower()
-    if extension and not extension.startswith("."):
-        extension = "." + extension
-    return extension
+def _analyse_watching(job: Job):
+    """The analysis in a thread of its own while an early upload runs; this thread reads the
+    caller's consent meanwhile and stops the upload on an objection."""
+    result: dict = {}
+
+    def run():
+        try:
+            result["analysis"] = audio.analyse(job.path)
+        except BaseException as exc:  # re-raised below
+            result["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"analyse-{job.ingest.ingest_id}", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(upload.CHECK_EVERY)
+        if (job.transfer.thread.is_alive() and not job.transfer.abort.is_set()
+                and upload.objected_now(job)):
+            job.transfer.abort.set()
+    if "error" in result:
+        raise result["error"]
+    return result["analysis"]
 
 
 def _plain(peaks):

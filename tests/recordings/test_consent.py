@@ -244,3 +244,49 @@ def test_audio_uploaded_by_a_dead_attempt_is_deleted_when_the_caller_objected(
     tombstone = Ingest.unscoped.get(pk=ingest.pk).recording
     assert tombstone.audio_state == "discarded" and tombstone.storage_deleted_at
     assert not uploaded[0].exists(), "the dead attempt's upload is gone"
+
+
+def test_an_objection_after_the_last_byte_never_reads_not_kept_while_bytes_remain(
+        push, wav, monitor_201, tenant_a, django_capture_on_commit_callbacks, settings):
+    from unittest import mock
+
+    from django.utils import translation
+
+    from recordings.ingest.runner import run_ingest
+    from recordings.ingest_texts import explain
+
+    from .seams import after_upload
+
+    ingest = Ingest.unscoped.get(ingest_id=push(wav, call_id="late-obj").json()["ingest_id"])
+
+    def objection():
+        services.report_consent(actor=None, tenant=tenant_a, call_id="late-obj",
+                                outcome="objected", source="pbx", set_by="node:pbx-a")
+
+    # The store refuses the deletion (as a bucket with Object Lock would).
+    with mock.patch.object(LocalStore, "put_file", after_upload(LocalStore, ingest, objection)), \
+            mock.patch.object(LocalStore, "purge", side_effect=OSError("retention")), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "rejected"
+    ingest.refresh_from_db()
+    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=deleting"
+    assert ingest.recording.storage_key and ingest.recording.storage_deleted_at is None
+    with translation.override("en"):
+        assert "is being deleted" in explain(ingest)
+    with translation.override("de"):
+        assert "wird gerade gelöscht" in explain(ingest)
+
+
+def test_reason_details_are_rendered_from_codes_in_the_readers_language():
+    from django.utils import translation
+
+    from recordings.ingest_texts import explain
+
+    rejected = Ingest(status="rejected", reason="invalid_metadata",
+                      reason_detail="started_at: datetime_out_of_range; kind: required")
+    with translation.override("de"):
+        text = explain(rejected)
+    assert "Beginn des Gesprächs: außerhalb des zulässigen Bereichs" in text
+    assert "Art: fehlt" in text and "datetime_out_of_range" not in text
+    with translation.override("en"):
+        assert "start of the call: out of range" in explain(rejected)

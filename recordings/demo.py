@@ -23,9 +23,9 @@ from tenancy.models import PbxNode, PbxUser, Tenant
 from . import staging
 from .audio import sha256_file
 from .choices import Direction, IngestSource, IngestStatus, Kind
+from .ingest.receive import receive_audio
+from .ingest.runner import run_ingest
 from .metadata import validate_metadata
-from .pipeline import run_ingest
-from .services import receive_audio
 
 RATE = 8000
 REMOTES = ["+49 30 901820", "0221 4710815", "+49 89 2333300", "040 4288020", "0711 2160",

@@ -6,7 +6,11 @@ import phonenumbers
 
 from .conf import setting
 
-NUMBER_RE = re.compile(r"^[0-9A-Za-z+*#()./ -]{0,64}$")
+# A number as a PBX reports it: digits with an optional leading +, the usual separators and
+# the keypad's * and #; or a word for a caller without a number.
+NUMBER_RE = re.compile(
+    r"^(?:\+?[0-9*#(][0-9*#()./ -]{0,62}"
+    r"|anonymous|unknown|private|restricted|unavailable)$", re.IGNORECASE)
 
 
 def default_region() -> str:

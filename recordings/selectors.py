@@ -76,7 +76,9 @@ def may_object_any_call(membership) -> bool:
 
 def access_call_for_objection(*, actor, membership, tenant, call_id: str) -> Call:
     """The call, when the actor may mark its caller's objection: admins and compliance
-    officers on any call of the tenant, everyone else on calls of their own extension."""
+    officers on any call of the tenant, everyone else on calls of their own extension only
+    when every recording of the call is of that extension too (an objection discards them
+    all: nobody discards another agent's recording by owning the call row)."""
     call = access_call(actor=actor, tenant=tenant, call_id=call_id)
     if may_object_any_call(membership):
         return call

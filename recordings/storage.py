@@ -92,15 +92,23 @@ class S3Store:
             extra["Metadata"] = {str(k): str(v) for k, v in metadata.items()}
         return extra
 
-    def put_file(self, key: str, path, *, content_type: str = "", metadata=None) -> None:
+    def put_file(self, key: str, path, *, content_type: str = "", metadata=None,
+                 progress=None) -> None:
+        """Upload ``path``; ``progress(bytes)`` is called as the bytes go (an exception it
+        raises ends a single PUT before it completes and aborts a multipart upload)."""
         extra = self._extra(content_type, metadata)
         size = os.path.getsize(path)
         if size < MULTIPART_THRESHOLD:
             with open(path, "rb") as fh:
-                self.client.put_object(Bucket=self.bucket, Key=key, Body=fh, **extra)
+                body = _ProgressReader(fh, progress) if progress else fh
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                       ContentLength=size, **extra)
         else:
+            # With a progress callback the parts go up in this thread, so that the callback
+            # may use this thread's database connection.
             self.client.upload_file(str(path), self.bucket, key, ExtraArgs=extra,
-                                    Config=_transfer_config())
+                                    Config=_transfer_config(threads=progress is None),
+                                    Callback=progress)
 
     def copy(self, source_key: str, key: str, *, content_type: str = "", metadata=None) -> None:
         extra = self._extra(content_type, metadata)
@@ -225,13 +233,16 @@ class LocalStore:
             raise ValueError(f"invalid key {key!r}")
         return self.root / key
 
-    def put_file(self, key: str, path, *, content_type: str = "", metadata=None) -> None:
+    def put_file(self, key: str, path, *, content_type: str = "", metadata=None,
+                 progress=None) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         try:
             with open(path, "rb") as src, open(tmp, "wb") as dst:
                 while chunk := src.read(1024 * 1024):
+                    if progress is not None:
+                        progress(len(chunk))
                     dst.write(chunk)
                 dst.flush()
                 os.fsync(dst.fileno())
@@ -317,6 +328,26 @@ class LocalStore:
                                      last_modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC))
 
 
+class _ProgressReader:
+    """A file for ``put_object`` that reports each read to ``progress``."""
+
+    def __init__(self, fh, progress):
+        self._fh = fh
+        self._progress = progress
+
+    def read(self, size=-1):
+        data = self._fh.read(size)
+        if data:
+            self._progress(len(data))
+        return data
+
+    def seek(self, offset, whence=0):
+        return self._fh.seek(offset, whence)
+
+    def tell(self):
+        return self._fh.tell()
+
+
 def fsync_dir(path) -> None:
     """Make a rename or new file in ``path`` durable (no-op where directories cannot be
     opened)."""
@@ -340,11 +371,12 @@ def _code(exc) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def _transfer_config():
+def _transfer_config(threads: bool = True):
     from boto3.s3.transfer import TransferConfig
 
     return TransferConfig(multipart_threshold=MULTIPART_THRESHOLD,
-                          multipart_chunksize=MULTIPART_CHUNKSIZE, max_concurrency=4)
+                          multipart_chunksize=MULTIPART_CHUNKSIZE, max_concurrency=4,
+                          use_threads=threads)
 
 
 _clients: dict = {}

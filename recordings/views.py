@@ -27,7 +27,7 @@ from hostedpbx.views import TenantViewMixin
 from tenancy.choices import Role
 from tenancy.models import PbxUser
 
-from . import services
+from . import ingest_texts, services
 from .archive_settings import (
     RecordingSettingsForm,
     may_change_recording_settings,
@@ -280,11 +280,12 @@ class UploadView(TenantViewMixin, TemplateView):
                 "ingest-detail", kwargs={"tenant_slug": self.tenant.slug,
                                          "ingest_id": "00000000-0000-0000-0000-000000000000"}),
             max_bytes=settings.INGEST_MAX_UPLOAD_BYTES,
+            ingest_labels=ingest_texts.labels_for_script(),
         )
         return context
 
 
-def _ingest_row(ingest, *, can_retry) -> dict:
+def _ingest_row(ingest, *, can_retry, tenant) -> dict:
     return {
         "ingest_id": str(ingest.ingest_id),
         "received": formats.date_format(timezone.localtime(ingest.created_at),
@@ -292,14 +293,17 @@ def _ingest_row(ingest, *, can_retry) -> dict:
         "source": ingest.get_source_display(),
         "by": ingest.node.name if ingest.node_id else (
             ingest.uploaded_by.get_username() if ingest.uploaded_by_id else ""),
-        "file": ingest.original_name,
+        "file": ingest_texts.shorten_middle(ingest.original_name),
+        "file_full": ingest.original_name,
         "call_id": ingest.call_id,
         "extension": ingest.extension,
         "status": ingest.status,
         "status_label": ingest.get_status_display(),
         "reason": ingest.reason,
         "reason_label": ingest.get_reason_display() if ingest.reason else "",
-        "detail": ingest.reason_detail[:300],
+        "detail": ingest_texts.explain(ingest),
+        "create_user_url": (ingest_texts.create_pbx_user_url(ingest, tenant)
+                            if can_retry else ""),
         "attempts": ingest.attempts,
         "recording_id": ingest.recording_id,
         "retryable": bool(can_retry and ingest.is_retryable and ingest.staged_in),
@@ -324,7 +328,8 @@ class IngestStatusMixin(TenantViewMixin):
         return {
             "counts": [{"status": value, "label": label, "count": counts[value]}
                        for value, label in IngestStatus.choices],
-            "rows": [_ingest_row(i, can_retry=can_retry) for i in rows[:INGEST_ROWS]],
+            "rows": [_ingest_row(i, can_retry=can_retry, tenant=self.tenant)
+                     for i in rows[:INGEST_ROWS]],
             "status": status,
         }
 
@@ -361,6 +366,8 @@ class IngestRetryView(TenantViewMixin, View):
         ingest = access_ingest(actor=self.actor, tenant=self.tenant, ingest_id=ingest_id)
         try:
             services.retry_ingest(actor=self.actor, ingest=ingest)
+        except services.NothingChanged as exc:
+            messages.info(request, str(exc))
         except services.NotRetryable as exc:
             messages.error(request, str(exc))
         else:

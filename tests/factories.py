@@ -84,3 +84,112 @@ class PbxNodeFactory(ModelFactory):
         node = super()._create(model_class, *args, **kwargs)
         node.plain_token = token
         return node
+
+
+# --- recordings and licences ----------------------------------------------------------------
+def _digest(n) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"audio-{n}".encode()).hexdigest()
+
+
+class CallFactory(ModelFactory):
+    class Meta:
+        model = "recordings.Call"
+        django_get_or_create = ("tenant", "call_id")
+
+    tenant = factory.SubFactory(TenantFactory)
+    call_id = factory.Sequence(lambda n: f"call-{n}")
+    extension = "201"
+    direction = "inbound"
+    remote_number = "+49301234567"
+    remote_number_raw = "030 1234567"
+    started_at = factory.LazyFunction(lambda: _now() - _minutes(10))
+
+
+class IngestFactory(ModelFactory):
+    """An ingest as the pipeline leaves it (``stored`` by default; no staged bytes)."""
+
+    class Meta:
+        model = "recordings.Ingest"
+
+    tenant = factory.SubFactory(TenantFactory)
+    source = "push"
+    call_id = factory.Sequence(lambda n: f"call-{n}")
+    extension = "201"
+    sha256 = factory.Sequence(_digest)
+    size = 100
+    status = "stored"
+    metadata = factory.LazyFunction(dict)
+
+
+class RecordingFactory(ModelFactory):
+    """A stored recording with its call and ingest (no audio object: for lists and access)."""
+
+    class Meta:
+        model = "recordings.Recording"
+        exclude = ("started",)
+        skip_postgeneration_save = True
+
+    tenant = factory.SubFactory(TenantFactory)
+    extension = "201"
+    started = factory.LazyFunction(lambda: _now() - _minutes(10))
+    call = factory.SubFactory(
+        CallFactory, tenant=factory.SelfAttribute("..tenant"),
+        extension=factory.SelfAttribute("..extension"),
+        direction=factory.SelfAttribute("..direction"),
+        started_at=factory.SelfAttribute("..started"),
+        consent=factory.SelfAttribute("..consent"))
+    pbx_call_id = factory.SelfAttribute("call.call_id")
+    ingest = factory.SubFactory(
+        IngestFactory, tenant=factory.SelfAttribute("..tenant"),
+        call_id=factory.SelfAttribute("..call.call_id"),
+        extension=factory.SelfAttribute("..extension"), sha256=factory.SelfAttribute("..sha256"))
+    started_at = factory.SelfAttribute("started")
+    direction = "inbound"
+    remote_number = "+49301234567"
+    remote_number_raw = "030 1234567"
+    duration = 60.0
+    kind = "auto"
+    consent = "unknown"
+    sha256 = factory.Sequence(_digest)
+    size = 100
+    codec = "pcm_s16le"
+    container = "wav"
+    sample_rate = 8000
+    channels = 1
+    peaks = factory.LazyFunction(lambda: [0.1, 0.5])
+    storage_key = factory.LazyAttribute(
+        lambda o: f"tenants/{o.tenant.pk}/recordings/{o.started:%Y}/{o.started:%m}/"
+                  f"{o.ingest.ingest_id}.wav")
+
+    @factory.post_generation
+    def link_ingest(obj, create, extracted, **kwargs):
+        if create:
+            type(obj.ingest)._default_manager.filter(pk=obj.ingest.pk).update(recording=obj)
+
+
+class LicenceFactory(ModelFactory):
+    """A licence held by ``pbx_user`` since a day ago (``assigned_at``/``revoked_at`` to
+    change)."""
+
+    class Meta:
+        model = "licensing.LicenseAssignment"
+
+    pbx_user = factory.SubFactory(PbxUserFactory)
+    tenant = factory.SelfAttribute("pbx_user.tenant")
+    license = "monitor"
+    assigned_at = factory.LazyFunction(lambda: _now() - _minutes(24 * 60))
+    revoked_at = None
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _minutes(n):
+    import datetime
+
+    return datetime.timedelta(minutes=n)

@@ -1,9 +1,14 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from recordings.choices import CONSENT_OUTCOMES, Consent, Direction, Kind
+from hostedpbx.api.errors import drf_error_dict
+from recordings.choices import CONSENT_OUTCOMES, Consent, ConsentSource, Direction, Kind
+from recordings.metadata import EXTENSION_RE, parse_aware_datetime, validate_metadata
 from recordings.models import Call, Ingest, Recording
+from recordings.phone import NUMBER_RE
 
 RECORDING_LIST_FIELDS = (
     "id", "call_id", "extension", "direction", "remote_number", "remote_number_raw",
@@ -84,10 +89,50 @@ class IngestAcceptedSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
-class PushSerializer(serializers.Serializer):
-    """The push form (documentation only: validation is ``recordings.metadata``)."""
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.Field):
+    """ISO 8601 with a UTC offset, within the range a call can have (codes
+    ``invalid_datetime``, ``naive_datetime``, ``datetime_out_of_range``,
+    ``datetime_in_future``: the rules of ``recordings.metadata``)."""
 
-    audio = serializers.FileField()
+    def to_internal_value(self, data):
+        try:
+            return parse_aware_datetime(data, self.field_name)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(" ".join(exc.messages), code=exc.code) from exc
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+class PhoneNumberField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not NUMBER_RE.match(value):
+            raise serializers.ValidationError("Not a telephone number.", code="invalid_number")
+        return value
+
+
+class ExtensionField(serializers.CharField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not EXTENSION_RE.match(value):
+            raise serializers.ValidationError("An extension consists of 2 to 15 digits.",
+                                              code="invalid_extension")
+        return value
+
+
+class PushSerializer(serializers.Serializer):
+    """The push form; validated by the one rule of every source (``recordings.metadata``),
+    so a field answers with the same code wherever it arrives."""
+
+    audio = serializers.FileField(required=False)
     call_id = serializers.CharField()
     extension = serializers.CharField()
     direction = serializers.ChoiceField(choices=Direction.choices)
@@ -98,40 +143,65 @@ class PushSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     consent = serializers.ChoiceField(choices=Consent.choices, required=False)
 
+    def to_internal_value(self, data):
+        try:
+            return validate_metadata(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(drf_error_dict(exc)) from exc
+
 
 class UploadSerializer(serializers.Serializer):
     """The menu's upload of a softphone recording (kind ``client``)."""
 
     audio = serializers.FileField()
     direction = serializers.ChoiceField(choices=Direction.choices)
-    started_at = serializers.DateTimeField(help_text="ISO 8601 with a UTC offset")
+    started_at = serializers.DateTimeField(
+        help_text="the call's start, ISO 8601 with a UTC offset (the menu asks for it per file)")
     remote_number = serializers.CharField(required=False, allow_blank=True)
-    call_id = serializers.CharField(required=False,
-                                    help_text="default: derived from the file's SHA-256")
+    call_id = serializers.CharField(
+        required=False,
+        help_text="stored as portal:<call_id> (the portal's own call-id space: an upload never "
+                  "joins a call the PBX reports); default: derived from the file's SHA-256")
     extension = serializers.CharField(required=False,
                                       help_text="admins only; others upload for their own")
 
 
-class ConsentReportSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(
-        choices=[(c.value, c.label) for c in CONSENT_OUTCOMES])
-    source = serializers.ChoiceField(choices=["pbx", "routing"], required=False)
-    at = serializers.DateTimeField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True)
-    extension = serializers.CharField(required=False)
-    direction = serializers.CharField(required=False)
-    remote_number = serializers.CharField(required=False)
-    local_number = serializers.CharField(required=False)
-    started_at = serializers.DateTimeField(required=False)
+class CallDetailsSerializer(serializers.Serializer):
+    """Optional call fields of a PBX report, checked like push metadata."""
+
+    extension = ExtensionField(required=False, allow_blank=True, max_length=15)
+    direction = serializers.ChoiceField(choices=Direction.choices, required=False)
+    remote_number = PhoneNumberField()
+    local_number = PhoneNumberField()
+    started_at = AwareDateTimeField(required=False)
+
+    def call_details(self) -> dict:
+        """The validated call fields, shaped like cleaned metadata (times as ISO text)."""
+        details = {}
+        for name in ("extension", "direction", "remote_number", "local_number"):
+            if self.validated_data.get(name):
+                details[name] = self.validated_data[name]
+        if self.validated_data.get("started_at"):
+            details["started_at"] = self.validated_data["started_at"].isoformat()
+        return details
 
 
-class CallEndSerializer(serializers.Serializer):
-    ended_at = serializers.DateTimeField()
-    extension = serializers.CharField(required=False)
-    direction = serializers.CharField(required=False)
-    remote_number = serializers.CharField(required=False)
-    local_number = serializers.CharField(required=False)
-    started_at = serializers.DateTimeField(required=False)
+class ConsentReportSerializer(CallDetailsSerializer):
+    """The caller's consent outcome. ``routing_version``, ``language`` and ``key`` are the
+    proof of the legal notice played (stored by the call routing part)."""
+
+    outcome = serializers.ChoiceField(choices=[(c.value, c.label) for c in CONSENT_OUTCOMES])
+    source = serializers.ChoiceField(choices=[ConsentSource.PBX, ConsentSource.ROUTING],
+                                     required=False, default=ConsentSource.PBX)
+    at = AwareDateTimeField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    routing_version = serializers.CharField(required=False, max_length=64)
+    language = serializers.CharField(required=False, max_length=16)
+    key = serializers.CharField(required=False, max_length=16)
+
+
+class CallEndSerializer(CallDetailsSerializer):
+    ended_at = AwareDateTimeField()
 
 
 class ObjectionSerializer(serializers.Serializer):

@@ -20,7 +20,7 @@ from recordings import services
 from recordings.choices import AudioState, IngestSource, Kind
 from recordings.exports_csv import metadata_csv_response
 from recordings.filters import RecordingCursorPagination
-from recordings.metadata import validate_metadata
+from recordings.metadata import portal_call_id, validate_metadata
 from recordings.models import Ingest, Recording, own_extension
 from recordings.playback import audio_response
 from recordings.selectors import (
@@ -168,13 +168,15 @@ class RecordingUploadView(ReceivingMixin, TenantAPIView):
             raise ApiError("no_extension", "Your account speaks for no extension; ask an "
                                            "administrator to link one.")
         fields = {
-            "call_id": str(data.get("call_id", "")).strip() or f"upload-{sha256[:32]}",
+            # The portal's own call-id space: an upload never claims a call the PBX owns.
+            "call_id": portal_call_id(str(data.get("call_id", "")).strip()
+                                      or f"upload-{sha256[:32]}"),
             "extension": extension, "kind": Kind.CLIENT,
             **{name: data.get(name, "") for name in ("direction", "remote_number",
                                                      "started_at", "consent")},
         }
         try:
-            metadata = validate_metadata(fields)
+            metadata = validate_metadata(fields, portal=True)
         except DjangoValidationError as exc:
             self.raise_errors(drf_error_dict(exc))
         self.raise_errors({})

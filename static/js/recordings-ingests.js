@@ -9,6 +9,7 @@
   var pollMs = (parseInt(table.getAttribute("data-poll"), 10) || 4) * 1000;
   var retryLabel = table.getAttribute("data-retry-label");
   var updatedLabel = table.getAttribute("data-updated-label");
+  var createUserLabel = table.getAttribute("data-create-user-label");
   var tokenInput = document.querySelector("input[name=csrfmiddlewaretoken]");
   var placeholder = "00000000-0000-0000-0000-000000000000";
   var numberFormat = new Intl.NumberFormat(document.documentElement.lang || undefined);
@@ -49,15 +50,21 @@
       cell(tr, r.received);
       var source = cell(tr, r.source);
       if (r.by) { source.appendChild(el("br")); source.appendChild(el("span", "muted small", r.by)); }
-      cell(tr, r.file, "mono small");
+      cell(tr, r.file, "mono small").title = r.file_full || "";
       cell(tr, r.call_id, "mono small");
       cell(tr, r.extension, "mono");
       cell(tr, el("span", "badge status-" + r.status, r.status_label));
       var reason = cell(tr, "");
-      if (r.reason) {
-        reason.appendChild(el("span", "mono small", r.reason));
-        reason.appendChild(document.createTextNode(" " + r.reason_label));
-        if (r.detail) { reason.appendChild(el("br")); reason.appendChild(el("span", "muted small", r.detail)); }
+      if (r.reason) { reason.appendChild(document.createTextNode(r.reason_label)); }
+      if (r.detail) {
+        if (r.reason) { reason.appendChild(el("br")); }
+        reason.appendChild(el("span", "muted small", r.detail));
+      }
+      if (r.create_user_url) {
+        var link = el("a", "small", createUserLabel);
+        link.href = r.create_user_url;
+        reason.appendChild(el("br"));
+        reason.appendChild(link);
       }
       cell(tr, numberFormat.format(r.attempts), "num");
       var action = cell(tr, "");

@@ -11,6 +11,51 @@
   var placeholder = "00000000-0000-0000-0000-000000000000";
   var finalStates = ["stored", "rejected", "quarantined"];
   var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var labelsNode = document.getElementById("ingest-labels");
+  var labels = labelsNode ? JSON.parse(labelsNode.textContent) : { status: {}, reason: {} };
+  var fileInput = form.querySelector("input[type=file]");
+  var timesList = document.getElementById("upload-times");
+
+  // "2026-11-25T10:03" in the browser's time zone, for <input type="datetime-local">.
+  function localValue(date) {
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return date.getFullYear() + "-" + two(date.getMonth() + 1) + "-" + two(date.getDate()) +
+      "T" + two(date.getHours()) + ":" + two(date.getMinutes());
+  }
+
+  // Long names keep their start and their end; the full name is on hover.
+  function shortName(name) {
+    if (name.length <= 40) { return name; }
+    return name.slice(0, 26) + "\u2026" + name.slice(-13);
+  }
+
+  // One date-and-time field per chosen file, prefilled from the file's lastModified.
+  function showTimes() {
+    while (timesList.firstChild) { timesList.removeChild(timesList.firstChild); }
+    Array.prototype.forEach.call(fileInput.files, function (file, index) {
+      var li = document.createElement("li");
+      var label = document.createElement("label");
+      label.setAttribute("for", "up-time-" + index);
+      label.textContent = msg("call-time") + ": " + shortName(file.name);
+      label.title = file.name;
+      var input = document.createElement("input");
+      input.type = "datetime-local";
+      input.id = "up-time-" + index;
+      input.required = true;
+      input.value = localValue(new Date(file.lastModified || Date.now()));
+      li.appendChild(label);
+      li.appendChild(input);
+      timesList.appendChild(li);
+    });
+  }
+  if (timesList) { fileInput.addEventListener("change", showTimes); }
+
+  function callTime(index) {
+    var input = document.getElementById("up-time-" + index);
+    if (!input || !input.value) { return null; }
+    var when = new Date(input.value);
+    return isNaN(when.getTime()) ? null : when.toISOString();
+  }
 
   function msg(name) { return form.getAttribute("data-msg-" + name); }
 
@@ -19,7 +64,8 @@
     li.className = "upload-item";
     var name = document.createElement("span");
     name.className = "upload-name";
-    name.textContent = file.name;
+    name.textContent = shortName(file.name);
+    name.title = file.name;
     var bar = document.createElement("div");
     bar.className = "bar";
     bar.setAttribute("role", "progressbar");
@@ -57,7 +103,8 @@
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) {
           if (!data) { return; }
-          var text = data.status + (data.reason ? " (" + data.reason + ")" : "");
+          var text = (labels.status[data.status] || data.status) +
+            (data.reason ? " (" + (labels.reason[data.reason] || data.reason) + ")" : "");
           if (finalStates.indexOf(data.status) >= 0) {
             row.state(text, data.status === "stored" ? "ok-text" : "warn-text");
             row.done(data.status === "stored");
@@ -71,7 +118,7 @@
     check();
   }
 
-  function send(file, fields) {
+  function send(file, fields, startedAt) {
     var row = item(file);
     if (file.size > maxBytes) {
       row.state(msg("too-large"), "error");
@@ -81,7 +128,7 @@
     return new Promise(function (resolve) {
       var data = new FormData();
       Object.keys(fields).forEach(function (key) { if (fields[key]) { data.append(key, fields[key]); } });
-      data.append("started_at", new Date(file.lastModified || Date.now()).toISOString());
+      data.append("started_at", startedAt);
       data.append("audio", file, file.name);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", uploadUrl);
@@ -114,7 +161,13 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var files = Array.prototype.slice.call(form.querySelector("input[type=file]").files);
+    var files = Array.prototype.slice.call(fileInput.files);
+    var times = files.map(function (file, index) { return callTime(index); });
+    if (times.indexOf(null) >= 0) {
+      var first = timesList && timesList.querySelector("input");
+      if (first) { first.setCustomValidity(msg("call-time-missing")); first.reportValidity(); }
+      return;
+    }
     var extension = form.querySelector("[name=extension]");
     var fields = {
       direction: form.querySelector("[name=direction]").value,
@@ -122,11 +175,14 @@
       extension: extension ? extension.value : ""
     };
     // Two at a time: progress stays readable and the server is not flooded.
-    var queue = files.slice();
+    var queue = files.map(function (file, index) { return [file, times[index]]; });
     function next() {
-      var file = queue.shift();
-      return file ? send(file, fields).then(next) : Promise.resolve();
+      var job = queue.shift();
+      return job ? send(job[0], fields, job[1]).then(next) : Promise.resolve();
     }
-    Promise.all([next(), next()]).then(function () { form.reset(); });
+    Promise.all([next(), next()]).then(function () {
+      form.reset();
+      if (timesList) { showTimes(); }
+    });
   });
 })();

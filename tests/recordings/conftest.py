@@ -66,12 +66,10 @@ def wav(sample_dir):
 
 def grant(pbx_user, license, since=None, until=None):
     """Give ``pbx_user`` a licence from ``since`` (default: a day ago) until ``until``."""
-    from licensing.models import LicenseAssignment
+    from tests.factories import LicenceFactory
 
-    return LicenseAssignment.unscoped.create(
-        tenant_id=pbx_user.tenant_id, pbx_user=pbx_user, license=license,
-        assigned_at=since or timezone.now() - datetime.timedelta(days=1), revoked_at=until,
-    )
+    return LicenceFactory(pbx_user=pbx_user, license=license, revoked_at=until,
+                          **({"assigned_at": since} if since else {}))
 
 
 @pytest.fixture

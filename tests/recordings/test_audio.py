@@ -352,7 +352,7 @@ def test_more_buckets_than_frames_still_gives_one_value_per_bucket(tmp_path):
 
 def test_fine_peaks_stay_aligned_through_merges(monkeypatch):
     # a tiny run limit forces many pairwise merges, odd counts included, at any block size
-    monkeypatch.setattr(audio, "PEAK_RUNS", 16)
+    monkeypatch.setattr(audio.peaks, "PEAK_RUNS", 16)
     rng = np.random.default_rng(1)
     amplitude = rng.random(10_007).astype(np.float32)
     runs = audio._PeakRuns()

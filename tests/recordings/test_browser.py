@@ -3,6 +3,7 @@ following the work. (The objection flow is in test_browser_archive.py.)"""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from recordings.models import Recording
@@ -34,6 +35,10 @@ def test_agent_uploads_several_recordings_with_progress(live_server, page, agent
     assert page.locator("h1").inner_text() == "Aufzeichnungen hochladen"
     page.select_option("#up-direction", "outbound")
     page.set_input_files("#up-files", files)
+    # The call's date and time is asked per file, prefilled from the file's modification time.
+    times = page.locator("#upload-times input[type=datetime-local]")
+    assert times.count() == 2 and all(times.nth(i).input_value() for i in range(2))
+    times.nth(1).fill("2026-01-15T09:30")
     page.click("#upload-form button[type=submit]")
     page.wait_for_selector("li.upload-item.ok >> nth=1", timeout=20000)
     assert page.locator("li.upload-item .bar > span").first.get_attribute("style") == \
@@ -42,6 +47,8 @@ def test_agent_uploads_several_recordings_with_progress(live_server, page, agent
     assert [(r.kind, r.extension, r.direction) for r in recordings] == [
         ("client", "201", "outbound")] * 2
     assert {r.codec for r in recordings} == {"mulaw", "pcm_s16le"}
+    mulaw = recordings.get(codec="mulaw")
+    assert timezone.localtime(mulaw.started_at).strftime("%Y-%m-%d %H:%M") == "2026-01-15 09:30"
 
 
 def test_ingest_page_follows_the_work(live_server, page, admin_a, password, push, wav,

@@ -4,7 +4,7 @@ and after it is stored; tombstones and audit."""
 import pytest
 from django.utils import timezone
 
-from recordings import maintenance, services
+from recordings import cleanup, services
 from recordings.models import Call, Ingest, Recording
 from recordings.storage import LocalStore, get_store
 
@@ -222,7 +222,7 @@ def test_failed_deletion_is_finished_by_the_sweeper(pbx_api, node_a, ingest_file
     recording.refresh_from_db()
     assert recording.audio_state == "discarded" and recording.storage_deleted_at is None
     assert get_store().path(recording.storage_key).exists()
-    assert maintenance.finish_discards() == 1
+    assert cleanup.finish_discards() == 1
     recording.refresh_from_db()
     assert recording.storage_deleted_at and not get_store().path(recording.storage_key).exists()
 
@@ -231,7 +231,7 @@ def test_objection_while_uploading_ends_in_a_tombstone(push, wav, monitor_201, t
                                                        django_capture_on_commit_callbacks):
     from unittest import mock
 
-    from recordings.pipeline import run_ingest
+    from recordings.ingest.runner import run_ingest
 
     ingest = Ingest.unscoped.get(ingest_id=push(wav, call_id="race-obj").json()["ingest_id"])
     original = LocalStore.put_file
@@ -252,24 +252,70 @@ def test_objection_while_uploading_ends_in_a_tombstone(push, wav, monitor_201, t
 
 def test_audio_uploaded_by_a_dead_attempt_is_deleted_when_the_caller_objected(
         push, wav, monitor_201, tenant_a, django_capture_on_commit_callbacks):
-    from unittest import mock
 
     from django.db import OperationalError
 
-    from recordings import pipeline
+    from recordings.ingest import runner
+
+    from .seams import database_fails
 
     ingest = Ingest.unscoped.get(ingest_id=push(wav, call_id="dead-obj").json()["ingest_id"])
     # The first attempt uploads, then dies before its final transaction.
-    with mock.patch.object(pipeline._Job, "finish_stored",
-                           side_effect=OperationalError("worker gone")), \
-            pytest.raises(pipeline.TransientIngestError):
-        pipeline.run_ingest(ingest.ingest_id)
+    with database_fails(OperationalError("worker gone")), \
+            pytest.raises(runner.TransientIngestError):
+        runner.run_ingest(ingest.ingest_id)
     uploaded = [p for p in get_store().root.rglob("*") if p.is_file()]
     assert len(uploaded) == 1
     services.report_consent(actor=None, tenant=tenant_a, call_id="dead-obj", outcome="objected",
                             source="pbx", set_by="node:pbx-a")
     with django_capture_on_commit_callbacks(execute=True):
-        assert pipeline.run_ingest(ingest.ingest_id) == "rejected"
+        assert runner.run_ingest(ingest.ingest_id) == "rejected"
     tombstone = Ingest.unscoped.get(pk=ingest.pk).recording
     assert tombstone.audio_state == "discarded" and tombstone.storage_deleted_at
     assert not uploaded[0].exists(), "the dead attempt's upload is gone"
+
+
+def test_an_objection_after_the_last_byte_never_reads_not_kept_while_bytes_remain(
+        push, wav, monitor_201, tenant_a, django_capture_on_commit_callbacks, settings):
+    from unittest import mock
+
+    from django.utils import translation
+
+    from recordings.ingest.runner import run_ingest
+    from recordings.ingest_texts import explain
+
+    from .seams import after_upload
+
+    ingest = Ingest.unscoped.get(ingest_id=push(wav, call_id="late-obj").json()["ingest_id"])
+
+    def objection():
+        services.report_consent(actor=None, tenant=tenant_a, call_id="late-obj",
+                                outcome="objected", source="pbx", set_by="node:pbx-a")
+
+    # The store refuses the deletion (as a bucket with Object Lock would).
+    with mock.patch.object(LocalStore, "put_file", after_upload(LocalStore, ingest, objection)), \
+            mock.patch.object(LocalStore, "purge", side_effect=OSError("retention")), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "rejected"
+    ingest.refresh_from_db()
+    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=deleting"
+    assert ingest.recording.storage_key and ingest.recording.storage_deleted_at is None
+    with translation.override("en"):
+        assert "is being deleted" in explain(ingest)
+    with translation.override("de"):
+        assert "wird gerade gelöscht" in explain(ingest)
+
+
+def test_reason_details_are_rendered_from_codes_in_the_readers_language():
+    from django.utils import translation
+
+    from recordings.ingest_texts import explain
+
+    rejected = Ingest(status="rejected", reason="invalid_metadata",
+                      reason_detail="started_at: datetime_out_of_range; kind: required")
+    with translation.override("de"):
+        text = explain(rejected)
+    assert "Beginn des Gesprächs: außerhalb des zulässigen Bereichs" in text
+    assert "Art: fehlt" in text and "datetime_out_of_range" not in text
+    with translation.override("en"):
+        assert "start of the call: out of range" in explain(rejected)

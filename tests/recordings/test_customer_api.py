@@ -2,7 +2,6 @@
 what, query budget), ingests with counts and retry, the menu's upload endpoint."""
 
 import datetime
-import hashlib
 import itertools
 import uuid
 
@@ -10,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from recordings.models import Call, Ingest, Recording
+from tests.factories import RecordingFactory
 
 from .conftest import tenant_api
 
@@ -22,22 +22,8 @@ def make_recording(tenant, extension="201", *, minutes_ago=10, **fields):
     """A recording row as the pipeline writes it (no audio needed for list tests)."""
     number = next(_counter)
     started = timezone.now() - datetime.timedelta(minutes=minutes_ago)
-    call = Call.unscoped.create(tenant=tenant, call_id=f"list-{number}", extension=extension,
-                                direction=fields.get("direction", "inbound"), started_at=started,
-                                consent=fields.get("consent", "unknown"))
-    digest = hashlib.sha256(str(number).encode()).hexdigest()
-    ingest = Ingest.unscoped.create(tenant=tenant, source="push", call_id=call.call_id,
-                                    extension=extension, sha256=digest, size=100,
-                                    status="stored")
-    values = {"direction": "inbound", "remote_number": "+49301234567",
-              "remote_number_raw": "030 1234567", "duration": 60.0, "kind": "auto",
-              "consent": "unknown", "codec": "pcm_s16le", "container": "wav",
-              "sample_rate": 8000, "channels": 1, "peaks": [0.1, 0.5]}
-    values.update(fields)
-    return Recording.unscoped.create(
-        tenant=tenant, call=call, pbx_call_id=call.call_id, ingest=ingest, extension=extension,
-        started_at=started, sha256=digest, size=100,
-        storage_key=f"tenants/{tenant.pk}/recordings/x/{ingest.ingest_id}.wav", **values)
+    return RecordingFactory(tenant=tenant, extension=extension, started=started,
+                            call__call_id=f"list-{number}", **fields)
 
 
 def list_url(tenant):
@@ -178,16 +164,25 @@ def test_ingest_list_counts_per_status(api, admin_a, tenant_a, push, wav, sample
 
 
 def test_retry_through_the_api_is_for_admins(api, admin_a, agent_a, tenant_a, ingest_file, wav,
-                                             django_capture_on_commit_callbacks):
-    ingest = ingest_file(wav, extension="266")
+                                             sample_dir, django_capture_on_commit_callbacks):
+    from tests import audio_samples
+
+    ingest = ingest_file(audio_samples.text_file(sample_dir))
     url = tenant_api(tenant_a, "ingest-retry", ingest_id=ingest.ingest_id)
     assert api(agent_a).post(url).status_code in (403, 404)
     with django_capture_on_commit_callbacks(execute=True):
         response = api(admin_a).post(url)
     assert response.status_code == 202
-    assert response.json()["status"] in ("queued", "quarantined")
+    assert response.json()["status"] in ("queued", "rejected")
     ingest.refresh_from_db()
-    assert ingest.attempts == 2 and ingest.reason == "unknown_extension"
+    assert ingest.attempts == 2 and ingest.reason == "not_audio"
+    # An unknown extension that is still unknown: nothing has changed, nothing is retried.
+    waiting = ingest_file(wav, extension="266")
+    unchanged = api(admin_a).post(tenant_api(tenant_a, "ingest-retry",
+                                             ingest_id=waiting.ingest_id))
+    assert unchanged.status_code == 409 and "266" in unchanged.json()["detail"]
+    waiting.refresh_from_db()
+    assert waiting.attempts == 1
     stored = ingest_file(wav, call_id="fine", extension="201")
     refused = api(admin_a).post(tenant_api(tenant_a, "ingest-retry",
                                            ingest_id=stored.ingest_id))
@@ -224,7 +219,7 @@ def test_agent_uploads_a_client_recording_of_own_extension(api, agent_a, tenant_
     recording = ingest.recording
     assert recording.kind == "client" and recording.extension == "201"
     assert not recording.policy_violation
-    assert ingest.call_id.startswith("upload-")
+    assert ingest.call_id.startswith("portal:upload-")
     again = upload(api(agent_a), tenant_a, wav)
     assert again.json()["ingest_id"] == str(ingest.ingest_id)
     own = api(agent_a).get(tenant_api(tenant_a, "ingest-detail", ingest_id=ingest.ingest_id))
@@ -266,3 +261,52 @@ def test_upload_with_session_auth_needs_the_csrf_token(agent_a, tenant_a, wav):
         }, format="multipart", HTTP_X_CSRFTOKEN=token)
     assert accepted.status_code == 202, accepted.json()
     assert uuid.UUID(accepted.json()["ingest_id"])
+
+
+# --- ownership: a portal upload never claims a call the PBX owns (issue 7, item 2) ----------
+def test_an_upload_cannot_claim_a_pbx_call_to_discard_its_recordings(
+        api, agent_a, tenant_a, supervisor_ext_a, wav, sample_dir, push, record_201,
+        django_capture_on_commit_callbacks):
+    from recordings.models import Recording
+    from tests import audio_samples
+
+    # The member uploads first, naming the call id the PBX will report.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api(agent_a), tenant_a, wav, call_id="pbx-call-7")
+    assert response.status_code == 202 and response.json()["call_id"] == "portal:pbx-call-7"
+    # The PBX then pushes another agent's recording of that call.
+    other = audio_samples.pcm_wav(sample_dir, seconds=2, name="other.wav")
+    with django_capture_on_commit_callbacks(execute=True):
+        pushed = push(other, call_id="pbx-call-7", extension="210")
+    assert pushed.status_code == 202
+    pbx_call = Call.unscoped.get(tenant=tenant_a, call_id="pbx-call-7")
+    assert pbx_call.extension == "210", "the PBX's call has the PBX's parties"
+    answer = api(agent_a).post(tenant_api(tenant_a, "call-objection", call_id="pbx-call-7"),
+                               {}, format="json")
+    assert answer.status_code == 404
+    kept = Recording.unscoped.get(call=pbx_call)
+    assert kept.audio_state == "stored" and kept.extension == "210"
+
+
+def test_an_agent_cannot_object_to_a_call_with_another_agents_recording(
+        api, agent_a, tenant_a, supervisor_ext_a, sample_dir, push,
+        django_capture_on_commit_callbacks):
+    from recordings.models import Recording
+    from tests import audio_samples
+
+    first = audio_samples.pcm_wav(sample_dir, seconds=2, name="first.wav")
+    second = audio_samples.pcm_wav(sample_dir, seconds=3, name="second.wav")
+    with django_capture_on_commit_callbacks(execute=True):
+        push(first, call_id="shared-call", extension="201")
+        push(second, call_id="shared-call", extension="210")
+    assert Recording.unscoped.filter(pbx_call_id="shared-call").count() == 2
+    answer = api(agent_a).post(tenant_api(tenant_a, "call-objection", call_id="shared-call"),
+                               {}, format="json")
+    assert answer.status_code == 404
+    assert not Recording.unscoped.filter(pbx_call_id="shared-call",
+                                         audio_state="discarded").exists()
+
+
+def test_the_pbx_may_not_use_the_portal_call_id_space(push, wav):
+    response = push(wav, call_id="portal:x")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_call_id"

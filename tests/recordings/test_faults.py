@@ -8,7 +8,7 @@ The stack, black box: pytest-django's live server (in this process, committed ro
 here (no persistence, like the machines' Redis: a restart loses every queued message) and on
 a fresh moto bucket reached through :class:`~tests.recordings.faultkit.TcpProxy` (moto keeps
 objects in memory only, so the endpoint is cut off at the proxy instead of restarted). The
-database-driven sweeper (``recordings.maintenance.sweep``, what beat runs every
+database-driven sweeper (``recordings.cleanup.sweep``, what beat runs every
 ``INGEST_SWEEP_SECONDS``) is run from this process about once a second while waiting, with
 the lease and requeue intervals shortened for worker and test alike.
 
@@ -243,10 +243,10 @@ class Stack:
     def sweep(self, force=False):
         now = time.monotonic()
         if force or now - self._last_sweep >= SWEEP_EVERY:
-            from recordings import maintenance
+            from recordings import cleanup
 
             self._last_sweep = now
-            return maintenance.sweep()
+            return cleanup.sweep()
         return None
 
     def wait_until(self, predicate, timeout: float, what: str, sweep: bool = False,

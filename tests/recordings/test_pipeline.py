@@ -9,13 +9,16 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from django.db import OperationalError
 from django.utils import timezone
 
-from recordings import maintenance, pipeline, services, staging
+from recordings import cleanup, services, staging
+from recordings.ingest import queue
+from recordings.ingest.runner import TransientIngestError, run_ingest
+from recordings.ingest.transient import is_transient
 from recordings.models import Ingest, Recording
-from recordings.pipeline import TransientIngestError, run_ingest
 from recordings.storage import LocalStore
 from tenancy import services as tenancy_services
 
 from .conftest import audit_actions, grant
+from .seams import database_fails
 
 pytestmark = pytest.mark.django_db
 
@@ -163,8 +166,7 @@ def test_storage_outage_releases_the_ingest_for_a_retry(queued, monitor_201,
 def test_database_outage_at_the_end_is_retried_without_a_second_recording(
         queued, monitor_201, django_capture_on_commit_callbacks):
     ingest = queued()
-    with mock.patch.object(pipeline._Job, "finish_stored",
-                           side_effect=OperationalError("server closed the connection")), \
+    with database_fails(OperationalError("server closed the connection")), \
             pytest.raises(TransientIngestError):
         run(ingest, django_capture_on_commit_callbacks)
     assert run(ingest, django_capture_on_commit_callbacks) == "stored"
@@ -191,7 +193,7 @@ def test_task_retries_transient_errors_only():
     (ValueError("bug"), False),
 ])
 def test_transient_errors_are_told_apart(exc, transient):
-    assert pipeline.is_transient(exc) is transient
+    assert is_transient(exc) is transient
 
 
 def test_wrapped_transient_errors_are_found():
@@ -204,7 +206,7 @@ def test_wrapped_transient_errors_are_found():
         except ClientError as inner:
             raise S3UploadFailedError("Failed to upload") from inner
     except S3UploadFailedError as outer:
-        assert pipeline.is_transient(outer)
+        assert is_transient(outer)
 
 
 def test_permanent_storage_error_quarantines(queued, monitor_201,
@@ -274,13 +276,13 @@ def test_sweeper_re_enqueues_lost_messages_and_dead_workers(queued, settings, sa
                                               lease_expires_at=now - datetime.timedelta(1))
     Ingest.unscoped.filter(pk=waiting.pk).update(enqueued_at=long_ago,
                                                  next_attempt_at=now + datetime.timedelta(1))
-    with mock.patch("recordings.maintenance.enqueue_ingest") as enqueue:
-        assert maintenance.requeue_stalled(now) == 2
+    with mock.patch("recordings.ingest.queue.enqueue_ingest") as enqueue:
+        assert queue.requeue_stalled(now) == 2
     assert {c.args[0] for c in enqueue.call_args_list} == {lost.ingest_id, dead.ingest_id}
     lost.refresh_from_db()
     assert lost.enqueued_at == now
-    with mock.patch("recordings.maintenance.enqueue_ingest") as enqueue:
-        assert maintenance.requeue_stalled(now) == 0, "not again before the interval"
+    with mock.patch("recordings.ingest.queue.enqueue_ingest") as enqueue:
+        assert queue.requeue_stalled(now) == 0, "not again before the interval"
     assert fresh.status == "queued"
 
 
@@ -291,7 +293,7 @@ def test_sweeper_finishes_what_the_enqueue_lost(queued, monitor_201, settings,
     Ingest.unscoped.filter(pk=ingest.pk).update(
         enqueued_at=timezone.now() - datetime.timedelta(seconds=5))
     with django_capture_on_commit_callbacks(execute=True):
-        result = maintenance.sweep()
+        result = cleanup.sweep()
     ingest.refresh_from_db()
     assert result["requeued"] == 1 and ingest.status == "stored"
 
@@ -311,10 +313,10 @@ def test_broker_down_at_push_still_answers_202_and_the_sweeper_enqueues(
 def test_staged_bytes_left_by_a_crash_after_commit_are_removed(
         queued, monitor_201, django_capture_on_commit_callbacks):
     ingest = queued()
-    with mock.patch("recordings.pipeline.remove_staged"):
+    with mock.patch("recordings.cleanup.remove_staged"):
         run(ingest, django_capture_on_commit_callbacks)
     assert ingest.status == "stored" and staging.path(ingest.staged_path).exists()
-    assert maintenance.finish_staged_removals() == 1
+    assert cleanup.finish_staged_removals() == 1
     ingest.refresh_from_db()
     assert ingest.staged_path == "" and ingest.staged_in == ""
 
@@ -330,7 +332,7 @@ def test_purge_drops_old_rejected_bytes_and_orphans(queued, settings, sample_dir
         finished_at=timezone.now() - datetime.timedelta(days=31))
     orphan = staging.root() / str(rejected.tenant_id) / "6f1c9a52-3a4e-4d7e-9a57-0b7e8f1a2b3c.wav"
     orphan.write_bytes(b"RIFF")
-    result = maintenance.purge_staging()
+    result = cleanup.purge_staging()
     assert result == {"rejected": 1, "orphans": 1}
     rejected.refresh_from_db()
     assert rejected.status == "rejected" and rejected.staged_in == ""

@@ -97,7 +97,7 @@ def test_pushes_can_be_staged_in_the_store(s3, settings, push, monitor_201, wav,
         f"staging/{ingest.tenant_id}/")
     assert s3.head_object(Bucket=s3.bucket_name, Key=ingest.staged_path)["ContentLength"] \
         == wav.stat().st_size
-    from recordings.pipeline import run_ingest
+    from recordings.ingest.runner import run_ingest
 
     with django_capture_on_commit_callbacks(execute=True):
         assert run_ingest(ingest.ingest_id) == "stored"
@@ -116,16 +116,17 @@ def test_a_rerun_does_not_upload_an_object_that_is_there(s3, push, monitor_201, 
 
     from django.db import OperationalError
 
-    from recordings import pipeline
+    from recordings.ingest import runner
+
+    from .seams import database_fails
 
     ingest = Ingest.unscoped.get(ingest_id=push(wav).json()["ingest_id"])
-    with mock.patch.object(pipeline._Job, "finish_stored",
-                           side_effect=OperationalError("gone")), \
-            pytest.raises(pipeline.TransientIngestError):
-        pipeline.run_ingest(ingest.ingest_id)
+    with database_fails(OperationalError("gone")), \
+            pytest.raises(runner.TransientIngestError):
+        runner.run_ingest(ingest.ingest_id)
     with mock.patch.object(storage.S3Store, "put_file") as upload, \
             django_capture_on_commit_callbacks(execute=True):
-        assert pipeline.run_ingest(ingest.ingest_id) == "stored"
+        assert runner.run_ingest(ingest.ingest_id) == "stored"
     assert not upload.called
 
 

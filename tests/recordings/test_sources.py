@@ -10,9 +10,10 @@ from unittest import mock
 import pytest
 from django.db import connection
 
-from recordings import sources, staging
+from recordings import staging
+from recordings.ingest.runner import run_ingest
+from recordings.ingest.sources import inbox, spool
 from recordings.models import Ingest, Recording
-from recordings.pipeline import run_ingest
 from tests import audio_samples
 
 from .conftest import audit_actions, metadata
@@ -39,8 +40,8 @@ def test_spool_file_is_claimed_once_stored_and_removed(settings, sample_dir, nod
                                                        django_capture_on_commit_callbacks):
     audio = drop_in_spool(settings, sample_dir, call_id="spool-1")
     with django_capture_on_commit_callbacks(execute=True):
-        assert sources.scan_spool() == 1
-    assert sources.scan_spool() == 0
+        assert spool.scan_spool() == 1
+    assert spool.scan_spool() == 0
     ingest = Ingest.unscoped.get()
     assert ingest.source == "spool" and ingest.node == node_a
     assert ingest.source_path == "alpha/pbx-a/2026-11-25/call-1.wav"
@@ -52,12 +53,12 @@ def test_spool_file_is_claimed_once_stored_and_removed(settings, sample_dir, nod
 @pytest.mark.django_db
 def test_two_scanners_claim_a_file_once(settings, sample_dir, tenant_a, node_a):
     drop_in_spool(settings, sample_dir)
-    root = sources.spool_root()
+    root = spool.spool_root()
     node_dir = root / "alpha" / "pbx-a"
-    seen_by_first = list(sources._spool_files(root, node_dir, 0, 1e12))
-    seen_by_second = list(sources._spool_files(root, node_dir, 0, 1e12))
-    assert sources._claim_spool_file(tenant_a, node_a, seen_by_first[0])
-    assert not sources._claim_spool_file(tenant_a, node_a, seen_by_second[0])
+    seen_by_first = list(spool._spool_files(root, node_dir, 0, 1e12))
+    seen_by_second = list(spool._spool_files(root, node_dir, 0, 1e12))
+    assert spool._claim_spool_file(tenant_a, node_a, seen_by_first[0])
+    assert not spool._claim_spool_file(tenant_a, node_a, seen_by_second[0])
     assert Ingest.unscoped.count() == 1
 
 
@@ -72,11 +73,11 @@ def test_concurrent_spool_scans_from_threads_claim_each_file_once(settings, samp
     def scan():
         barrier.wait()
         try:
-            results.append(sources.scan_spool())
+            results.append(spool.scan_spool())
         finally:
             connection.close()
 
-    with mock.patch("recordings.sources.enqueue_on_commit"):
+    with mock.patch("recordings.ingest.sources.enqueue_on_commit"):
         threads = [threading.Thread(target=scan) for _ in range(3)]
         for thread in threads:
             thread.start()
@@ -93,7 +94,7 @@ def test_invalid_sidecar_is_rejected_visibly(settings, sample_dir, node_a, tenan
     drop_in_spool(settings, sample_dir, sidecar='{"call_id": "x", "extension": "abc"}')
     drop_in_spool(settings, sample_dir, name="broken.wav", sidecar="{not json")
     with django_capture_on_commit_callbacks(execute=True):
-        assert sources.scan_spool() == 2
+        assert spool.scan_spool() == 2
     ingests = list(Ingest.unscoped.order_by("original_name"))
     assert [(i.status, i.reason) for i in ingests] == [("rejected", "invalid_metadata")] * 2
     assert "extension: invalid_extension" in ingests[1].reason_detail
@@ -112,7 +113,7 @@ def test_files_of_unknown_tenants_or_nodes_and_incomplete_pairs_stay(settings, s
     lonely.write_bytes(b"RIFF")
     partial = lonely.with_name("upload.wav.part")
     partial.write_bytes(b"RIFF")
-    assert sources.scan_spool() == 0
+    assert spool.scan_spool() == 0
     assert stranger.exists() and other_node.exists() and lonely.exists() and partial.exists()
 
 
@@ -120,18 +121,18 @@ def test_files_of_unknown_tenants_or_nodes_and_incomplete_pairs_stay(settings, s
 def test_fresh_files_wait_for_the_settle_time(settings, sample_dir, node_a):
     settings.INGEST_SPOOL_SETTLE_SECONDS = 3600
     drop_in_spool(settings, sample_dir)
-    assert sources.scan_spool() == 0
+    assert spool.scan_spool() == 0
 
 
 @pytest.mark.django_db
 def test_pipeline_finishes_a_claim_whose_scanner_died(settings, sample_dir, node_a, monitor_201,
                                                       django_capture_on_commit_callbacks):
     audio = drop_in_spool(settings, sample_dir)
-    with mock.patch("recordings.sources.finish_spool_claim"), \
-            mock.patch("recordings.sources.enqueue_on_commit"):
-        assert sources.scan_spool() == 1
+    with mock.patch("recordings.ingest.sources.spool.finish_spool_claim"), \
+            mock.patch("recordings.ingest.sources.enqueue_on_commit"):
+        assert spool.scan_spool() == 1
     assert audio.exists(), "the scanner died before moving the file"
-    assert sources.scan_spool() == 0, "claimed already"
+    assert spool.scan_spool() == 0, "claimed already"
     ingest = Ingest.unscoped.get()
     with django_capture_on_commit_callbacks(execute=True):
         assert run_ingest(ingest.ingest_id) == "stored"
@@ -144,7 +145,7 @@ def test_same_audio_pushed_and_spooled_is_stored_once(settings, sample_dir, push
     audio = drop_in_spool(settings, sample_dir, call_id="both")
     with django_capture_on_commit_callbacks(execute=True):
         pushed = push(audio, call_id="both").json()
-        sources.scan_spool()
+        spool.scan_spool()
     spooled = Ingest.unscoped.get(source="spool")
     assert spooled.status == "stored" and spooled.reason == "duplicate"
     assert spooled.recording_id == Ingest.unscoped.get(ingest_id=pushed["ingest_id"]
@@ -173,8 +174,8 @@ def test_inbox_object_is_claimed_once_stored_and_removed(s3, sample_dir, node_a,
                                                          django_capture_on_commit_callbacks):
     audio = put_in_inbox(s3, sample_dir, call_id="inbox-1")
     with django_capture_on_commit_callbacks(execute=True):
-        assert sources.scan_inbox() == 1
-    assert sources.scan_inbox() == 0
+        assert inbox.scan_inbox() == 1
+    assert inbox.scan_inbox() == 0
     ingest = Ingest.unscoped.get()
     assert ingest.source == "s3_inbox" and ingest.status == "stored"
     assert keys(s3, "inbox/") == []
@@ -196,12 +197,12 @@ def test_two_inbox_scanners_claim_once(s3, sample_dir, tenant_a, node_a):
     key = "inbox/alpha/pbx-a/2026/call-9.wav"
     info = store.head(key)
     ref = f"{key}@{info.etag}@{info.last_modified.isoformat()}"
-    with mock.patch("recordings.sources._delete_sidecar"):
-        assert sources._claim_inbox_object(store, tenant_a, node_a, key, ref)
-        assert not sources._claim_inbox_object(store, tenant_a, node_a, key, ref)
+    with mock.patch("recordings.ingest.sources.inbox._delete_sidecar"):
+        assert inbox._claim_inbox_object(store, tenant_a, node_a, key, ref)
+        assert not inbox._claim_inbox_object(store, tenant_a, node_a, key, ref)
     assert Ingest.unscoped.count() == 1
     # The sidecar survived (as if the winner died): the next scan removes it, claims nothing.
-    assert sources.scan_inbox() == 0
+    assert inbox.scan_inbox() == 0
     assert keys(s3, "inbox/") == [key]
 
 
@@ -210,5 +211,5 @@ def test_two_inbox_scanners_claim_once(s3, sample_dir, tenant_a, node_a):
 def test_inbox_objects_outside_the_layout_stay(s3, sample_dir, node_a):
     put_in_inbox(s3, sample_dir, key="inbox/stray.wav")
     put_in_inbox(s3, sample_dir, key="inbox/nobody/pbx-a/x.wav")
-    assert sources.scan_inbox() == 0
+    assert inbox.scan_inbox() == 0
     assert len(keys(s3, "inbox/")) == 4

@@ -83,7 +83,12 @@ def test_ingest_page_shows_counts_reasons_and_retry(web, admin_a, compliance_a, 
     quarantined = ingest_file(wav, extension="288")
     ingest_file(audio_samples.text_file(sample_dir))
     html = web(admin_a).get("/t/alpha/recordings/ingests/").content.decode()
-    assert "unknown_extension" in html and "not_audio" in html
+    # Labels and explanations in German, no raw codes; a link to create the missing user.
+    table = html.split("<tbody>")[1]
+    assert "unknown_extension" not in table and "not_audio" not in table
+    assert "Die Durchwahl 288 ist noch kein TK-Teilnehmer" in table
+    assert "Die Datei ist keine Audiodatei." in table
+    assert "/pbx-users/new/?extension=288" in table
     assert f"/ingests/{quarantined.ingest_id}/retry/" in html
     assert "/retry/" not in web(compliance_a).get("/t/alpha/recordings/ingests/"
                                                   ).content.decode().split("<tbody>")[1]
@@ -94,9 +99,10 @@ def test_ingest_page_shows_counts_reasons_and_retry(web, admin_a, compliance_a, 
     assert [r["reason"] for r in data["rows"]] == ["unknown_extension"]
     assert data["rows"][0]["retryable"] and data["rows"][0]["status_label"] == "in Quarantäne"
     with django_capture_on_commit_callbacks(execute=True):
-        response = web(admin_a).post(f"/t/alpha/recordings/ingests/{quarantined.ingest_id}/retry/")
-    assert response.status_code == 302
-    assert Ingest.unscoped.get(pk=quarantined.pk).attempts == 2
+        response = web(admin_a).post(f"/t/alpha/recordings/ingests/{quarantined.ingest_id}/retry/",
+                                     follow=True)
+    assert "Es hat sich noch nichts geändert" in response.content.decode()
+    assert Ingest.unscoped.get(pk=quarantined.pk).attempts == 1, "not quarantined again"
 
 
 def test_upload_page_offers_the_own_extension(web, agent_a, admin_a, supervisor_ext_a):
@@ -122,20 +128,22 @@ def test_english_on_request(web, admin_a):
 
 def test_provider_staff_see_ingests_and_retry_in_the_admin(web, ingest_file, wav,
                                                            django_capture_on_commit_callbacks):
+    from tests import audio_samples
     from tests.factories import UserFactory
 
     staff = UserFactory(username="operator", is_staff=True, is_superuser=True)
-    quarantined = ingest_file(wav, extension="277")
+    quarantined = ingest_file(audio_samples.mulaw_wav(audio_samples_dir(wav)), extension="277")
+    rejected = ingest_file(audio_samples.text_file(audio_samples_dir(wav)))
     client = web(staff)
     for page in ("ingest", "recording", "call"):
         assert client.get(f"/admin/recordings/{page}/").status_code == 200
     assert client.get(f"/admin/recordings/ingest/{quarantined.pk}/change/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/admin/recordings/ingest/", {
-            "action": "retry", "_selected_action": [quarantined.pk]})
+            "action": "retry", "_selected_action": [rejected.pk]})
     assert response.status_code == 302
-    quarantined.refresh_from_db()
-    assert quarantined.attempts == 2
+    rejected.refresh_from_db()
+    assert rejected.attempts == 2
 
 
 def test_overview_shows_recent_recordings_and_the_quarantine(web, admin_a, agent_a, ingest_file,
@@ -149,3 +157,7 @@ def test_overview_shows_recent_recordings_and_the_quarantine(web, admin_a, agent
     assert "Zustand der Annahme" in admin_page and "wartet auf Sie" in admin_page
     agent_page = web(agent_a).get("/t/alpha/").content.decode()
     assert "Aufzeichnungen (7 Tage)" in agent_page and "Quarantäne" not in agent_page
+
+
+def audio_samples_dir(sample):
+    return sample.parent

@@ -1,0 +1,66 @@
+"""Container, codec, duration, peaks and the checksum of the staged bytes; the storage key
+(computed here, once)."""
+
+from __future__ import annotations
+
+import threading
+
+from ... import audio
+from ...choices import IngestReason
+from ...storage import recording_key
+from ..outcomes import Quarantined, Rejected
+from . import Job, dotted, upload
+
+
+def analyse(job: Job):
+    ingest = job.ingest
+    try:
+        analysis = _analyse_watching(job) if job.transfer is not None else audio.analyse(
+            job.path)
+    except audio.AudioRejected as exc:
+        return Rejected(exc.code, exc.detail)
+    job.analysis = analysis
+    job.peaks = _plain(analysis.peaks)
+    if ingest.sha256 and ingest.sha256 != analysis.sha256:
+        return Quarantined(IngestReason.CHECKSUM_MISMATCH,
+                           f"received={ingest.sha256}; staged={analysis.sha256}")
+    job.extension = dotted(analysis.info.extension)
+    key = recording_key(tenant_id=ingest.tenant_id, started_at=job.started_at,
+                        ingest_id=ingest.ingest_id, extension=job.extension)
+    if job.key and key != job.key:
+        return Quarantined(IngestReason.INTERNAL_ERROR, f"key={job.key}; analysed_key={key}")
+    job.key = key
+    return None
+
+
+def _analyse_watching(job: Job):
+    """The analysis in a thread of its own while an early upload runs; this thread reads the
+    caller's consent meanwhile and stops the upload on an objection."""
+    result: dict = {}
+
+    def run():
+        try:
+            result["analysis"] = audio.analyse(job.path)
+        except BaseException as exc:  # re-raised below
+            result["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"analyse-{job.ingest.ingest_id}", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(upload.CHECK_EVERY)
+        if (job.transfer.thread.is_alive() and not job.transfer.abort.is_set()
+                and upload.objected_now(job)):
+            job.transfer.abort.set()
+    if "error" in result:
+        raise result["error"]
+    return result["analysis"]
+
+
+def _plain(peaks):
+    if hasattr(peaks, "tolist"):
+        return peaks.tolist()
+    if isinstance(peaks, list | tuple):
+        return [_plain(p) for p in peaks]
+    if hasattr(peaks, "item"):
+        return peaks.item()
+    return peaks

@@ -1,0 +1,197 @@
+"""The audio to final storage, only once the call's consent is decided.
+
+Two ways, the same promise:
+
+- **early** (``start_early``, before the analysis; S3, pushed or uploaded bytes whose SHA-256
+  is known, ``INGEST_OVERLAP_UPLOAD``): only when nothing stands against keeping the audio
+  yet (no objection on the call or in the metadata, the extension is a PBX user, no stored
+  duplicate, the container is accepted). The bytes go up in a thread that touches no
+  database while the analysis runs in another; this process's thread reads the consent every
+  ``CHECK_EVERY`` seconds meanwhile, and an objection stops the transfer at its next chunk.
+- **late** (``upload``, after every check): the consent is read right before the first byte
+  and every ``CHECK_EVERY`` seconds while the bytes go up.
+
+An objection raises :class:`UploadAborted` inside the transfer: a single PUT ends before it
+completes, a multipart upload is aborted (boto3's transfer manager aborts on a failing
+callback), so nothing of the call's audio stays in the bucket.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ... import audio, consent
+from ...choices import Consent, StagedIn
+from ...cleanup import cancel_object_deletions
+from ...conf import setting
+from ...models import Call, Recording
+from ...storage import get_store, recording_key
+from ..outcomes import Tombstone
+from . import Job, dotted
+
+CHECK_EVERY = 0.25  # seconds between consent checks during an upload
+
+
+class UploadAborted(Exception):
+    """The caller objected while the audio was being uploaded."""
+
+
+def objected_now(job: Job) -> bool:
+    """Has the caller of this ingest's call objected (read now)?"""
+    if job.call is not None:
+        return consent.objected(job.call.pk)
+    if job.metadata.get("consent") == Consent.OBJECTED:
+        return True
+    return Call.unscoped.filter(tenant_id=job.ingest.tenant_id,
+                                call_id=job.metadata["call_id"],
+                                consent=Consent.OBJECTED).exists()
+
+
+class Transfer:
+    """One upload in a thread of its own (no database there); stops at its next chunk once
+    :attr:`abort` is set."""
+
+    def __init__(self, store, job: Job, key: str, *, content_type: str, sha256: str):
+        self.abort = threading.Event()
+        self.done = False
+        self.error: BaseException | None = None
+        ingest = job.ingest
+        metadata = {"sha256": sha256, "ingest-id": str(ingest.ingest_id),
+                    "tenant-id": str(ingest.tenant_id)}
+
+        def run():
+            try:
+                store.put_file(key, job.path, content_type=content_type, metadata=metadata,
+                               progress=self.progress)
+                self.done = True
+            except BaseException as exc:  # handed over by wait()
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, name=f"upload-{ingest.ingest_id}",
+                                       daemon=True)
+        self.thread.start()
+
+    def progress(self, _sent: int = 0) -> None:
+        if self.abort.is_set():
+            raise UploadAborted()
+
+    def wait(self, job: Job, *, watch: bool = True) -> bool:
+        """Wait for the transfer, reading the consent meanwhile (``watch``); True when the
+        caller objected (the transfer was stopped)."""
+        objected = False
+        while self.thread.is_alive():
+            self.thread.join(CHECK_EVERY)
+            if watch and not objected and self.thread.is_alive() and objected_now(job):
+                objected = True
+                self.abort.set()
+        return objected
+
+    def stop(self) -> None:
+        """Stop unless finished, and wait (for endings that do not keep the audio)."""
+        if self.thread.is_alive():
+            self.abort.set()
+        self.thread.join()
+
+
+def start_early(job: Job):
+    """Start the upload before the analysis when nothing stands against keeping the audio."""
+    ingest = job.ingest
+    if (not setting("INGEST_OVERLAP_UPLOAD") or not ingest.sha256
+            or ingest.staged_in != StagedIn.LOCAL or ingest.attempts > 1):
+        return None
+    store = get_store()
+    if store.kind != "s3":
+        return None
+    extension, call_id = job.metadata["extension"], job.metadata["call_id"]
+    from tenancy.models import PbxUser
+
+    if (objected_now(job)
+            or not PbxUser.unscoped.filter(tenant_id=ingest.tenant_id,
+                                           extension=extension).exists()
+            or Recording.unscoped.filter(tenant_id=ingest.tenant_id, pbx_call_id=call_id,
+                                         sha256=ingest.sha256).exists()):
+        return None
+    try:
+        content_type, suffix = audio.media_type(job.path)
+    except (audio.AudioRejected, OSError):
+        return None  # the analysis says why
+    job.key = recording_key(tenant_id=ingest.tenant_id, started_at=job.started_at,
+                            ingest_id=ingest.ingest_id, extension=dotted(suffix))
+    job.transfer = Transfer(store, job, job.key, content_type=content_type,
+                            sha256=ingest.sha256)
+    return None
+
+
+def upload(job: Job):
+    if job.transfer is not None:
+        return _finish_early(job)
+    ingest, analysis = job.ingest, job.analysis
+    store = get_store()
+    if ingest.attempts > 1:
+        # An earlier attempt may have ended without keeping this key (its deletion may still
+        # be pending): cancel that first, and do not upload what is there already.
+        cancel_object_deletions(tenant_id=ingest.tenant_id, key=job.key)
+        existing = store.head(job.key)
+        if existing is not None and existing.size == analysis.size and (
+                existing.metadata.get("sha256") == analysis.sha256):
+            job.uploaded = True
+            return None
+    guard = ObjectionGuard(job.call.pk)
+    if guard.objected():
+        return Tombstone()
+    metadata = {"sha256": analysis.sha256, "ingest-id": str(ingest.ingest_id),
+                "tenant-id": str(ingest.tenant_id)}
+    content_type = analysis.info.mime_type
+    try:
+        if ingest.staged_in == StagedIn.STORE:
+            store.copy(ingest.staged_path, job.key, content_type=content_type,
+                       metadata=metadata)
+        else:
+            store.put_file(job.key, job.path, content_type=content_type, metadata=metadata,
+                           progress=guard)
+    except UploadAborted:
+        return Tombstone()
+    except Exception as exc:
+        if _caused_by_abort(exc):
+            return Tombstone()
+        raise
+    job.uploaded = True
+    return None
+
+
+def _finish_early(job: Job):
+    transfer = job.transfer
+    objected = transfer.wait(job)
+    job.uploaded = transfer.done
+    if objected or _caused_by_abort(transfer.error):
+        return Tombstone()
+    if transfer.error is not None:
+        raise transfer.error
+    return None
+
+
+class ObjectionGuard:
+    """A transfer's progress callback that stops the upload once the caller objected."""
+
+    def __init__(self, call_pk):
+        self.call_pk = call_pk
+        self.checked_at = 0.0
+
+    def objected(self) -> bool:
+        self.checked_at = time.monotonic()
+        return consent.objected(self.call_pk)
+
+    def __call__(self, _bytes_sent: int = 0) -> None:
+        if time.monotonic() - self.checked_at >= CHECK_EVERY and self.objected():
+            raise UploadAborted()
+
+
+def _caused_by_abort(exc) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, UploadAborted):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

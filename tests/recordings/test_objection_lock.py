@@ -1,0 +1,160 @@
+"""Objected audio never reaches storage (issue 13, item 4), proven on a bucket whose default
+Object Lock retention forbids deleting anything that was put: if a byte of an objected call
+reached it, it could never be removed."""
+
+import pytest
+from django.utils import timezone
+
+from recordings import consent, storage
+from recordings.models import Ingest
+from recordings.storage import S3Store
+
+from .conftest import audit_actions
+
+pytestmark = [pytest.mark.s3, pytest.mark.django_db]
+
+
+@pytest.fixture
+def locked_bucket(s3, settings):
+    """A fresh bucket with Object Lock and a default COMPLIANCE retention of a day."""
+    import uuid
+
+    bucket = f"locked-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True,
+                     CreateBucketConfiguration={"LocationConstraint": settings.S3_REGION})
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
+    settings.S3_BUCKET = bucket
+    s3.bucket_name = bucket
+    return s3
+
+
+def versions(s3):
+    listed = s3.list_object_versions(Bucket=s3.bucket_name, Prefix="tenants/")
+    return listed.get("Versions", []) + listed.get("DeleteMarkers", [])
+
+
+def pushed(push, path, call_id):
+    return Ingest.unscoped.get(ingest_id=push(path, call_id=call_id).json()["ingest_id"])
+
+
+def test_the_bucket_really_refuses_deletion(locked_bucket, push, wav, monitor_201,
+                                            django_capture_on_commit_callbacks):
+    from recordings.ingest.runner import run_ingest
+
+    ingest = pushed(push, wav, "lock-kept")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "stored"
+    key = Ingest.unscoped.get(pk=ingest.pk).recording.storage_key
+    with pytest.raises(Exception):
+        storage.get_store().purge(key)
+    assert versions(locked_bucket), "what was put stays: nothing may be put against an objection"
+
+
+def test_an_objection_before_the_upload_puts_nothing(locked_bucket, push, wav, monitor_201,
+                                                     tenant_a,
+                                                     django_capture_on_commit_callbacks):
+    from recordings.ingest.runner import run_ingest
+
+    ingest = pushed(push, wav, "lock-before")
+    consent.report_consent(actor=None, tenant=tenant_a, call_id="lock-before",
+                           outcome="objected", source="pbx", set_by="node:pbx-a")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "rejected"
+    ingest.refresh_from_db()
+    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=never_stored"
+    assert ingest.recording.storage_key == "" and ingest.recording.storage_deleted_at
+    assert versions(locked_bucket) == []
+
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["single_put", "multipart"])
+def test_an_objection_during_the_upload_aborts_it(locked_bucket, push, sample_dir, monitor_201,
+                                                  tenant_a, monkeypatch, multipart, settings,
+                                                  django_capture_on_commit_callbacks):
+    """The upload after the analysis (no early upload): the objection arrives between two
+    chunks."""
+    from recordings.ingest.runner import run_ingest
+    from recordings.ingest.steps import upload
+    from tests import audio_samples
+
+    settings.INGEST_OVERLAP_UPLOAD = False
+
+    # 11 MB of PCM: two parts of 5 MiB and a rest when multipart.
+    path = audio_samples.pcm_wav(sample_dir, seconds=720, name="long.wav")
+    if multipart:
+        monkeypatch.setattr(storage, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+        monkeypatch.setattr(storage, "MULTIPART_CHUNKSIZE", 5 * 1024 * 1024)
+    monkeypatch.setattr(upload, "CHECK_EVERY", 0)
+    ingest = pushed(push, path, "lock-during")
+    original = S3Store.put_file
+    progress_seen = []
+
+    def put_file(self, key, path, *, progress=None, **kwargs):
+        def objecting_progress(sent):
+            progress_seen.append(sent)
+            if sum(progress_seen) > 1024 * 1024 and not consent.objected(ingest_call(ingest)):
+                # The caller objects while the bytes go up.
+                consent.report_consent(actor=None, tenant=tenant_a, call_id="lock-during",
+                                       outcome="objected", source="pbx",
+                                       set_by="node:pbx-a", at=timezone.now())
+            progress(sent)
+
+        return original(self, key, path, progress=objecting_progress, **kwargs)
+
+    monkeypatch.setattr(S3Store, "put_file", put_file)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "rejected"
+    ingest.refresh_from_db()
+    assert progress_seen, "the upload had started"
+    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=never_stored"
+    assert versions(locked_bucket) == [], "no byte of the objected call stayed"
+    uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
+    assert uploads.get("Uploads", []) == [], "the multipart upload was aborted"
+    assert "recording.discarded" in audit_actions(tenant_a)
+
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["single_put", "multipart"])
+def test_an_objection_during_an_early_upload_stops_it(locked_bucket, push, sample_dir,
+                                                      monitor_201, tenant_a, monkeypatch,
+                                                      multipart, settings,
+                                                      django_capture_on_commit_callbacks):
+    """The upload overlapping the analysis: the worker reads the consent while both run; the
+    objection arrives after the first chunk went up."""
+    from recordings.ingest.runner import run_ingest
+    from recordings.ingest.steps import upload
+    from tests import audio_samples
+
+    settings.INGEST_OVERLAP_UPLOAD = True
+    path = audio_samples.pcm_wav(sample_dir, seconds=720, name="long.wav")
+    if multipart:
+        monkeypatch.setattr(storage, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+        monkeypatch.setattr(storage, "MULTIPART_CHUNKSIZE", 5 * 1024 * 1024)
+    monkeypatch.setattr(upload, "CHECK_EVERY", 0.01)
+    ingest = pushed(push, path, "lock-early")
+    original = upload.objected_now
+    started = []
+
+    def objection_arrives_while_uploading(job):
+        transfer = job.transfer
+        if transfer is not None and transfer.thread.is_alive() and not started:
+            started.append(True)
+            consent.report_consent(actor=None, tenant=tenant_a, call_id="lock-early",
+                                   outcome="objected", source="pbx", set_by="node:pbx-a")
+        return original(job)
+
+    monkeypatch.setattr(upload, "objected_now", objection_arrives_while_uploading)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "rejected"
+    ingest.refresh_from_db()
+    assert started, "the objection came while the early upload ran"
+    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=never_stored"
+    assert versions(locked_bucket) == [], "no byte of the objected call stayed"
+    uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
+    assert uploads.get("Uploads", []) == [], "the multipart upload was aborted"
+
+
+def ingest_call(ingest):
+    from recordings.models import Call
+
+    return Call.unscoped.get(tenant_id=ingest.tenant_id, call_id="lock-during").pk

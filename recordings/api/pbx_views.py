@@ -9,12 +9,14 @@ unknown call answers 404, because there is nothing to validate it against.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from callrouting.services import record_consent_proof
 from hostedpbx.api.base import PbxNodeAPIView
 from hostedpbx.api.errors import conflict, drf_error_dict
 from recordings import services
@@ -127,11 +129,18 @@ class CallConsentView(_CallReportView):
                 errors["at"] = [ErrorDetail(" ".join(exc.messages), code=exc.code)]
         details = self.call_details(data, errors)
         self.refuse(call, errors)
+        # What the caller heard and pressed (legal-notice routing), kept with the report.
+        proof = {k: data.get(k) for k in ("routing_version", "language", "key")
+                 if data.get(k) not in (None, "")}
         try:
-            call, _changed = services.report_consent(
-                actor=self.node, tenant=self.tenant, call_id=call_id, outcome=outcome,
-                source=source, set_by=f"node:{self.node.name}",
-                note=str(data.get("note", ""))[:500], at=at, details=details)
+            with transaction.atomic():
+                call, _changed = services.report_consent(
+                    actor=self.node, tenant=self.tenant, call_id=call_id, outcome=outcome,
+                    source=source, set_by=f"node:{self.node.name}",
+                    note=str(data.get("note", ""))[:500], at=at, details=details)
+                if proof:
+                    record_consent_proof(actor=self.node, tenant=self.tenant, call=call,
+                                         outcome=outcome, reported_at=at, **proof)
         except services.ConsentFinal as exc:
             raise conflict("consent_final", str(exc))
         return Response(CallConsentSerializer(call).data)

@@ -105,6 +105,10 @@ class ConsentReportSerializer(serializers.Serializer):
     remote_number = serializers.CharField(required=False)
     local_number = serializers.CharField(required=False)
     started_at = serializers.DateTimeField(required=False)
+    routing_version = serializers.CharField(
+        required=False, help_text="the published routing version played (its version_id)")
+    language = serializers.ChoiceField(choices=["de", "en"], required=False)
+    key = serializers.CharField(required=False, max_length=1, help_text="the key pressed")
 
 
 class CallEndSerializer(serializers.Serializer):

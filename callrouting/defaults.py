@@ -31,11 +31,13 @@ DEFAULT_TEXTS = {
     Mode.OPT_IN: {
         "de": "Guten Tag. Wir möchten dieses Gespräch zur Qualitätssicherung und Schulung "
               "aufzeichnen, und eine Teamleitung soll mithören können. Wenn Sie einverstanden "
-              "sind, drücken Sie jetzt die Taste {consent_key}. Wenn Sie keine Taste drücken, "
-              "wird Ihr Gespräch weder aufgezeichnet noch mitgehört.",
+              "sind, drücken Sie jetzt die Taste {consent_key}. Wenn Sie nicht einverstanden "
+              "sind, drücken Sie die Taste {objection_key} oder keine Taste; dann wird Ihr "
+              "Gespräch weder aufgezeichnet noch mitgehört.",
         "en": "Hello. We would like to record this call for quality and training purposes, "
-              "and a team lead may listen in. If you agree, press {consent_key} now. If you "
-              "press no key, your call will be neither recorded nor listened to.",
+              "and a team lead may listen in. If you agree, press {consent_key} now. If you do "
+              "not agree, press {objection_key} or no key; your call will then be neither "
+              "recorded nor listened to.",
     },
 }
 

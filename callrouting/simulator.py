@@ -106,8 +106,8 @@ def simulate(definition: dict, *, behaviour: str, language: str | None = None,
         act_at = min(act_at, length)
 
     steps: list[Step] = []
-    base = dict(behaviour=behaviour, language=language, audio=entry.get("audio"),
-                text=entry.get("text", ""))
+    base = {"behaviour": behaviour, "language": language, "audio": entry.get("audio"),
+                "text": entry.get("text", "")}
 
     def done(outcome, pressed=""):
         objected = outcome == Outcome.OBJECTED

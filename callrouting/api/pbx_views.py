@@ -23,10 +23,7 @@ class PbxRoutingExportView(PbxNodeAPIView):
         body = selectors.export_for(tenant=self.tenant)
         etag = selectors.export_etag(body)
         wanted = parse_etags(request.headers.get("If-None-Match", ""))
-        if etag in wanted or "*" in wanted:
-            response = Response(status=304)
-        else:
-            response = Response(body)
+        response = Response(status=304) if etag in wanted or "*" in wanted else Response(body)
         response["ETag"] = etag
         response["Cache-Control"] = "no-cache"
         return response

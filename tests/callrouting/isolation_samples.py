@@ -8,4 +8,4 @@ def build(*, tenant, node, admin) -> dict:
                                       values={"name": "Isolation", "mode": "opt_out"})
     version = services.publish_routing(actor=None, routing=routing)
     audio_id = version.definition["languages"][0]["audio"]["id"]
-    return {"routing_id": routing.pk, "audio_id": audio_id}
+    return {"routing_id": routing.pk, "audio_id": audio_id, "language": "de"}

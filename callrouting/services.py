@@ -87,9 +87,11 @@ def _check_name_unique(*, tenant, name, exclude_pk=None):
 
 
 def create_routing(*, actor, tenant, values: dict) -> Routing:
-    """A new draft from defaults overlaid with ``values``. Raises ``ValidationError``.
+    """A new draft from the defaults of its mode overlaid with ``values``. Raises
+    ``ValidationError``.
     Audited as ``routing.created``."""
-    values = clean_values(values)
+    mode = values.get("mode") if values.get("mode") in Mode.values else Mode.OPT_OUT
+    values = clean_values(values, default_values(mode=mode))
     validate(values)
     with transaction.atomic():
         _check_name_unique(tenant=tenant, name=values["name"])

@@ -136,3 +136,9 @@ def test_pbx_export_follows_the_schema_with_etag_and_304(pbx_api, node_a, admin_
     assert part.status_code == 206 and len(part.content) == 100
     assert pbx_api(node_b).get(audio["url"]).status_code == 404
     assert pbx_api(node_b).get(reverse("pbx-routing")).json()["routings"] == []
+
+
+def test_new_routing_gets_the_default_texts_of_its_mode(api, admin_a, tenant_a):
+    body = api(admin_a).post(url(tenant_a, "routing-list"), {"name": "In", "mode": "opt_in"},
+                             format="json").json()
+    assert "{consent_key}" in body["text_de"] and "{consent_key}" in body["text_en"]

@@ -22,26 +22,39 @@ CHARS = 38
 BRANCH_CHARS = 22
 
 
+# Presentation attributes, not a <style> element: a Content-Security-Policy without
+# 'unsafe-inline' for styles still draws them.
+COLOURS = {
+    "objected": ("#fde8e8", "#b42318"), "consented": ("#e7f6ec", "#1a7f37"),
+    "notified": ("#eef4ff", "#2457c5"), "invalid": ("#fff7e0", "#9a6700"),
+}
+DEFAULT_COLOURS = ("#f4f6fa", "#44546a")
+FONT = 'font-family="sans-serif"'
+
+
 def _box(x, y, w, lines, css, title=""):
     h = 16 + LINE_H * len(lines)
+    fill, stroke = COLOURS.get(css, DEFAULT_COLOURS)
     parts = [f'<g class="node {css}">']
     if title:
         parts.append(f"<title>{escape(title)}</title>")
-    parts.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="8" ry="8"/>')
+    parts.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="8" ry="8" '
+                 f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>')
     for i, line in enumerate(lines):
         weight = ' font-weight="bold"' if i == 0 else ""
-        parts.append(f'<text x="{x + w / 2}" y="{y + 20 + i * LINE_H}" '
-                     f'text-anchor="middle"{weight}>{escape(line)}</text>')
+        parts.append(f'<text x="{x + w / 2}" y="{y + 20 + i * LINE_H}" {FONT} font-size="13" '
+                     f'fill="#1d2633" text-anchor="middle"{weight}>{escape(line)}</text>')
     parts.append("</g>")
     return "".join(parts), h
 
 
 def _arrow(x1, y1, x2, y2, label=""):
-    out = (f'<line class="edge" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
-           f'marker-end="url(#arrow)"/>')
+    out = (f'<line class="edge" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#44546a" '
+           f'stroke-width="1.5" marker-end="url(#arrow)"/>')
     if label:
         out += (f'<text class="edge-label" x="{(x1 + x2) / 2 + 4}" y="{(y1 + y2) / 2}" '
-                f'text-anchor="start">{escape(label)}</text>')
+                f'{FONT} font-size="12" fill="#44546a" text-anchor="start">'
+                f"{escape(label)}</text>")
     return out
 
 
@@ -117,7 +130,8 @@ def draw(definition: dict) -> str:
             bx = gap + i * (BRANCH_W + gap)
             body.append(_arrow(cx, y, bx + BRANCH_W / 2, top - 2))
             body.append(f'<text class="edge-label" x="{bx + BRANCH_W / 2}" y="{top - 8}" '
-                        f'text-anchor="middle">{escape(label)}</text>')
+                        f'{FONT} font-size="12" fill="#44546a" text-anchor="middle">'
+                        f"{escape(label)}</text>")
             if outcome is None:
                 lines, css = [_("Invalid key"), *_wrap(_("announcement again, if repeats are "
                                                            "left"), BRANCH_CHARS)], "invalid"
@@ -128,18 +142,14 @@ def draw(definition: dict) -> str:
             heights.append(h)
         y = top + max(heights)
     height = y + 12
+    label = escape(_("Flow of the routing"), {'"': "&quot;"})
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="routing-flow" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'aria-label="{escape(_("Flow of the routing"))}">'
+        f'aria-label="{label}">'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/>'
+        'markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M 0 0 L 10 5 L 0 10 z" fill="#44546a"/>'
         "</marker></defs>"
-        '<style>.node rect{fill:#f4f6fa;stroke:#44546a;stroke-width:1.5}'
-        ".node text{font:13px sans-serif;fill:#1d2633}"
-        ".objected rect{fill:#fde8e8;stroke:#b42318}.consented rect{fill:#e7f6ec;stroke:#1a7f37}"
-        ".notified rect{fill:#eef4ff;stroke:#2457c5}.invalid rect{fill:#fff7e0;stroke:#9a6700}"
-        ".edge{stroke:#44546a;stroke-width:1.5}.edge-label{font:12px sans-serif;fill:#44546a}"
-        "</style>"
         + "".join(body) + "</svg>"
     )

@@ -22,6 +22,7 @@ from .flow import draw
 from .forms import AudioUploadForm, RoutingForm, SimulateForm
 from .models import RoutingAudio
 from .permissions import may_manage_routing, may_view_routing, roles_where
+from .presentation import diff_rows
 from .simulator import simulate
 
 AUDIO_LIMIT = 32 * 1024 * 1024
@@ -138,7 +139,8 @@ class RoutingEditView(RoutingPageMixin, TemplateView):
             "routing": routing,
             "flow_svg": draw(definition),
             "current": current,
-            "changes": diff_definitions(current.definition, definition) if current else None,
+            "changes": diff_rows(diff_definitions(current.definition, definition))
+            if current else None,
             "audio": [self._audio_row(routing, code) for code in routing.languages],
             "default_texts": {str(mode): texts for mode, texts in DEFAULT_TEXTS.items()},
             "simulate_form": SimulateForm(self.request.GET or None,
@@ -309,7 +311,7 @@ class VersionsView(RoutingPageMixin, TemplateView):
             older = versions[index + 1] if index + 1 < len(versions) else None
             rows.append({
                 "version": version,
-                "changes": diff_definitions(older.definition, version.definition)
+                "changes": diff_rows(diff_definitions(older.definition, version.definition))
                 if older else None,
                 "report": report.get(version.number),
                 "current": version.pk == routing.published_version_id,

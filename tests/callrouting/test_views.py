@@ -95,3 +95,17 @@ def test_rollback_from_the_versions_page(web, admin_a, tenant_a, published):
     assert response.status_code == 200
     routing.refresh_from_db()
     assert routing.published_version.number == 3 and routing.repeats == 1
+
+
+def test_diff_on_the_page_speaks_german(web, admin_a, tenant_a, published):
+    from callrouting import services
+
+    routing = published.routing
+    services.update_routing(actor=admin_a, routing=routing, values={
+        "mode": "notice", "text_de": "Wir zeichnen auf.", "text_en": "We record."})
+    html = web(admin_a).get(page(tenant_a, "edit", routing_id=routing.pk)).content.decode()
+    diff = html.split('id="publish"')[1]
+    assert "Ansage (Deutsch)" in diff and "Wir zeichnen auf." in diff
+    assert "nur ansagen" in diff and "ansagen; eine Taste widerspricht" in diff
+    assert "Schweigen gilt als" not in diff  # notice and opt_out: silence = notified both
+    assert ">opt_out<" not in diff and ">notice<" not in diff

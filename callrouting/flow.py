@@ -58,6 +58,11 @@ def _arrow(x1, y1, x2, y2, label=""):
     return out
 
 
+def _quote(text, language):
+    """Quotation marks of the quoted text's own language."""
+    return f"„{text}“" if language == "de" else f"“{text}”"
+
+
 def _wrap(text, width):
     return textwrap.wrap(text, width) or [""]
 
@@ -83,8 +88,8 @@ def draw(definition: dict) -> str:
     y = next_y
     first_text = definition["languages"][0]["text"] if definition["languages"] else ""
     announce_lines = [_("Announcement (%(langs)s)") % {"langs": langs},
-                      *_wrap("„" + first_text[:90] + ("…" if len(first_text) > 90 else "") + "“",
-                             CHARS)]
+                      *_wrap(_quote(first_text[:90] + ("…" if len(first_text) > 90 else ""),
+                                    definition["languages"][0]["code"]), CHARS)]
     box, h = _box(cx - BOX_W / 2, y, BOX_W, announce_lines, "announce", first_text)
     body.append(box)
     y += h

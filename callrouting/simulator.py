@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .choices import DTMF_KEYS, CallerBehaviour, Mode, Outcome
@@ -135,8 +136,9 @@ def simulate(definition: dict, *, behaviour: str, language: str | None = None,
                 steps.append(Step(at=round(min(act_at, now), 2), kind="ignored_key", key=key))
             return done(Outcome.NOTIFIED)
         window_end = now + length + timeout
-        steps.append(Step(at=round(now + length, 2), kind="wait", seconds=timeout,
-                          attempt=attempt))
+        if not (key and pending and act_at < now + length):  # a key during the announcement
+            steps.append(Step(at=round(now + length, 2), kind="wait", seconds=timeout,
+                              attempt=attempt))
         if key and pending and act_at <= window_end:
             pending = False
             at = round(max(act_at, now), 2)
@@ -162,9 +164,10 @@ def describe(step: Step) -> str:
     """The step in words, in the current language."""
     if step.kind == "announce":
         return _("Announcement plays (attempt %(n)d, %(s)s s).") % {
-            "n": step.attempt, "s": f"{step.seconds:g}"}
+            "n": step.attempt, "s": number_format(step.seconds, decimal_pos=1)}
     if step.kind == "wait":
-        return _("The PBX waits %(s)s s for a key.") % {"s": f"{step.seconds:g}"}
+        return _("The PBX waits %(s)s s for a key.") % {
+            "s": number_format(step.seconds, decimal_pos=0)}
     if step.kind == "key":
         return _("The caller presses %(key)s.") % {"key": step.key}
     if step.kind == "invalid_key":

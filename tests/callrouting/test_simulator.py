@@ -99,3 +99,17 @@ def test_unknown_behaviour_or_language_is_refused():
 def test_steps_are_described_in_words():
     data = simulate(definition("opt_out"), behaviour="objection_key").as_dict()
     assert all(step["description"] for step in data["steps"])
+
+
+def test_key_during_the_announcement_stops_it_without_waiting():
+    result = simulate(definition("opt_out"), behaviour="objection_key", after_seconds=3)
+    assert [s.kind for s in result.steps] == ["announce", "key", "connect"]
+    assert result.steps[1].at == 3
+
+
+def test_step_descriptions_are_localised():
+    from django.utils import translation
+
+    with translation.override("de"):
+        data = simulate(definition("opt_out"), behaviour="no_key", language="en").as_dict()
+    assert data["steps"][0]["description"] == "Die Ansage läuft (Durchgang 1, 8,0 s)."

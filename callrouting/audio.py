@@ -56,15 +56,33 @@ def _tool(name: str) -> str:
 def _to_telephony(source: Path, workdir: Path) -> AnnouncementAudio:
     target = workdir / "out.wav"
     result = subprocess.run(
-        [_tool("sox"), "-q", str(source), "-r", str(RATE), "-c", "1", "-b", "16",
-         "-e", "signed-integer", str(target)],
-        capture_output=True, timeout=TOOL_TIMEOUT, check=False)
+        [
+            _tool("sox"),
+            "-q",
+            str(source),
+            "-r",
+            str(RATE),
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            str(target),
+        ],
+        capture_output=True,
+        timeout=TOOL_TIMEOUT,
+        check=False,
+    )
     if result.returncode != 0 or not target.exists():
         raise AudioError("conversion_failed", result.stderr.decode(errors="replace")[:300])
     data = target.read_bytes()
     info = soundfile.info(io.BytesIO(data))
-    return AnnouncementAudio(data=data, duration=round(info.frames / info.samplerate, 3),
-                             sha256=hashlib.sha256(data).hexdigest())
+    return AnnouncementAudio(
+        data=data,
+        duration=round(info.frames / info.samplerate, 3),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
 
 
 def synthesise(text: str, language: str) -> AnnouncementAudio:
@@ -77,9 +95,12 @@ def synthesise(text: str, language: str) -> AnnouncementAudio:
         workdir = Path(tmp)
         spoken = workdir / "spoken.wav"
         result = subprocess.run(
-            [_tool("espeak-ng"), "-v", VOICES[language], "-s", "150", "-w", str(spoken),
-             "--stdin"],
-            input=text.encode(), capture_output=True, timeout=TOOL_TIMEOUT, check=False)
+            [_tool("espeak-ng"), "-v", VOICES[language], "-s", "150", "-w", str(spoken), "--stdin"],
+            input=text.encode(),
+            capture_output=True,
+            timeout=TOOL_TIMEOUT,
+            check=False,
+        )
         if result.returncode != 0 or not spoken.exists():
             raise AudioError("synthesis_failed", result.stderr.decode(errors="replace")[:300])
         return _to_telephony(spoken, workdir)

@@ -9,6 +9,8 @@ ACTIONS = {
     "routing.rolled_back": (_("Legal-notice routing rolled back"), "routing"),
     "routing.audio_generated": (_("Announcement audio generated"), "routing"),
     "routing.audio_uploaded": (_("Announcement audio uploaded"), "routing"),
-    "routing.consent_proof_recorded": (_("Caller's answer to the announcement recorded"),
-                                       "consent"),
+    "routing.consent_proof_recorded": (
+        _("Caller's answer to the announcement recorded"),
+        "consent",
+    ),
 }

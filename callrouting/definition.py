@@ -26,8 +26,20 @@ from .choices import (
 )
 from .defaults import PLACEHOLDERS, render_text
 
-FIELDS = ("name", "covers_all", "numbers", "mode", "objection_key", "consent_key",
-          "timeout_seconds", "repeats", "languages", "text_de", "text_en", "objection_route_to")
+FIELDS = (
+    "name",
+    "covers_all",
+    "numbers",
+    "mode",
+    "objection_key",
+    "consent_key",
+    "timeout_seconds",
+    "repeats",
+    "languages",
+    "text_de",
+    "text_en",
+    "objection_route_to",
+)
 NUMBER_RE = re.compile(r"^\+?[0-9]{2,20}$")
 TEXT_MAX = 1000
 NAME_MAX = 100
@@ -81,48 +93,77 @@ def validate(values: dict) -> None:
     if not name:
         fail("name", _("Give the routing a name."), "name_required")
     elif len(name) > NAME_MAX:
-        fail("name", _("The name may have at most %(n)d characters.") % {"n": NAME_MAX},
-             "name_too_long")
+        fail(
+            "name",
+            _("The name may have at most %(n)d characters.") % {"n": NAME_MAX},
+            "name_too_long",
+        )
     mode = values.get("mode")
     if mode not in Mode.values:
         fail("mode", _("Choose a mode: notice, opt_out or opt_in."), "invalid_mode")
     if not values.get("covers_all"):
         numbers = values.get("numbers") or []
         if not numbers:
-            fail("numbers", _("List the numbers or extensions this routing covers, or choose "
-                              "all numbers."), "numbers_required")
+            fail(
+                "numbers",
+                _("List the numbers or extensions this routing covers, or choose all numbers."),
+                "numbers_required",
+            )
         for number in numbers:
             if not NUMBER_RE.match(number):
-                fail("numbers", _("“%(number)s” is not a phone number or extension (digits, "
-                                  "optionally a leading +).") % {"number": number},
-                     "invalid_number")
+                fail(
+                    "numbers",
+                    _(
+                        "“%(number)s” is not a phone number or extension (digits, "
+                        "optionally a leading +)."
+                    )
+                    % {"number": number},
+                    "invalid_number",
+                )
         if len(set(numbers)) != len(numbers):
             duplicate = next(n for n in numbers if numbers.count(n) > 1)
-            fail("numbers", _("“%(number)s” is listed twice.") % {"number": duplicate},
-                 "duplicate_number")
+            fail(
+                "numbers",
+                _("“%(number)s” is listed twice.") % {"number": duplicate},
+                "duplicate_number",
+            )
     keys = keys_in_use(values)
     labels = {"objection": _("objection key"), "consent": _("consent key")}
     for role, key in keys.items():
         field = f"{role}_key"
         if not key:
-            fail(field, _("This mode needs a %(label)s.") % {"label": labels[role]},
-                 "key_required")
+            fail(field, _("This mode needs a %(label)s.") % {"label": labels[role]}, "key_required")
         elif key not in DTMF_KEYS:
             fail(field, _("A key is one of 0–9, * or #."), "invalid_key")
     if len(keys) == 2 and keys["objection"] and keys["objection"] == keys["consent"]:
-        fail("consent_key", _("Key %(key)s is used twice: the objection key and the consent key "
-                              "must differ.") % {"key": keys["consent"]}, "duplicate_key")
+        fail(
+            "consent_key",
+            _("Key %(key)s is used twice: the objection key and the consent key must differ.")
+            % {"key": keys["consent"]},
+            "duplicate_key",
+        )
     timeout = _as_int(values.get("timeout_seconds"))
     if timeout is None or not TIMEOUT_MIN <= timeout <= TIMEOUT_MAX:
-        fail("timeout_seconds", _("The timeout must be between %(min)d and %(max)d seconds.")
-             % {"min": TIMEOUT_MIN, "max": TIMEOUT_MAX}, "timeout_out_of_range")
+        fail(
+            "timeout_seconds",
+            _("The timeout must be between %(min)d and %(max)d seconds.")
+            % {"min": TIMEOUT_MIN, "max": TIMEOUT_MAX},
+            "timeout_out_of_range",
+        )
     repeats = _as_int(values.get("repeats"))
     if repeats is None or not REPEATS_MIN <= repeats <= REPEATS_MAX:
-        fail("repeats", _("The announcement may be repeated %(min)d to %(max)d times.")
-             % {"min": REPEATS_MIN, "max": REPEATS_MAX}, "repeats_out_of_range")
+        fail(
+            "repeats",
+            _("The announcement may be repeated %(min)d to %(max)d times.")
+            % {"min": REPEATS_MIN, "max": REPEATS_MAX},
+            "repeats_out_of_range",
+        )
     languages = values.get("languages") or []
-    if (not languages or any(lang not in LANGUAGES for lang in languages)
-            or len(set(languages)) != len(languages)):
+    if (
+        not languages
+        or any(lang not in LANGUAGES for lang in languages)
+        or len(set(languages)) != len(languages)
+    ):
         fail("languages", _("Choose German, English or both."), "invalid_language")
     for lang in [lang for lang in languages if lang in LANGUAGES]:
         field = f"text_{lang}"
@@ -131,22 +172,34 @@ def validate(values: dict) -> None:
             fail(field, _("Enter the announcement text for this language."), "text_required")
             continue
         if len(text) > TEXT_MAX:
-            fail(field, _("The announcement may have at most %(n)d characters.")
-                 % {"n": TEXT_MAX}, "text_too_long")
+            fail(
+                field,
+                _("The announcement may have at most %(n)d characters.") % {"n": TEXT_MAX},
+                "text_too_long",
+            )
         unknown = _placeholders(text) - set(PLACEHOLDERS)
         if unknown:
-            fail(field, _("Unknown placeholder in the text; use {objection_key} or "
-                          "{consent_key}."), "unknown_placeholder")
+            fail(
+                field,
+                _("Unknown placeholder in the text; use {objection_key} or {consent_key}."),
+                "unknown_placeholder",
+            )
             continue
         for role, key in keys.items():
             if key and f"{{{role}_key}}" not in text and key not in text:
-                fail(field, _("The text must tell the caller the %(label)s (write "
-                              "{%(role)s_key}).") % {"label": labels[role], "role": role},
-                     "key_not_announced")
+                fail(
+                    field,
+                    _("The text must tell the caller the %(label)s (write {%(role)s_key}).")
+                    % {"label": labels[role], "role": role},
+                    "key_not_announced",
+                )
     route = normalise_number(values.get("objection_route_to"))
     if route and not NUMBER_RE.match(route):
-        fail("objection_route_to", _("“%(number)s” is not a phone number or extension.")
-             % {"number": route}, "invalid_number")
+        fail(
+            "objection_route_to",
+            _("“%(number)s” is not a phone number or extension.") % {"number": route},
+            "invalid_number",
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -174,19 +227,28 @@ def build_definition(values: dict, audio: dict[str, dict | None]) -> dict:
     return {
         "name": values["name"].strip(),
         "mode": mode,
-        "numbers": {"all": bool(values.get("covers_all")),
-                    "list": [] if values.get("covers_all") else list(values.get("numbers") or [])},
-        "keys": {"objection": keys.get("objection") or None,
-                 "consent": keys.get("consent") or None},
+        "numbers": {
+            "all": bool(values.get("covers_all")),
+            "list": [] if values.get("covers_all") else list(values.get("numbers") or []),
+        },
+        "keys": {
+            "objection": keys.get("objection") or None,
+            "consent": keys.get("consent") or None,
+        },
         "timeout_seconds": int(values["timeout_seconds"]),
         "repeats": int(values["repeats"]),
         "languages": [
-            {"code": lang,
-             "template": values[f"text_{lang}"].strip(),
-             "text": render_text(values[f"text_{lang}"].strip(), language=lang,
-                                 objection_key=keys.get("objection", ""),
-                                 consent_key=keys.get("consent", "")),
-             "audio": audio.get(lang)}
+            {
+                "code": lang,
+                "template": values[f"text_{lang}"].strip(),
+                "text": render_text(
+                    values[f"text_{lang}"].strip(),
+                    language=lang,
+                    objection_key=keys.get("objection", ""),
+                    consent_key=keys.get("consent", ""),
+                ),
+                "audio": audio.get(lang),
+            }
             for lang in values["languages"]
         ],
         "on_no_input": no_input_outcome(mode),

@@ -17,8 +17,9 @@ from .models import ConsentProof, Routing
 def seed(*, stdout, logins):
     muster = Tenant.objects.filter(slug="muster").first()
     if muster is not None and not Routing.unscoped.filter(tenant=muster).exists():
-        routing = services.create_routing(actor=None, tenant=muster, values={
-            "name": "Hotline", "mode": "opt_out"})
+        routing = services.create_routing(
+            actor=None, tenant=muster, values={"name": "Hotline", "mode": "opt_out"}
+        )
         try:
             services.publish_routing(actor=None, routing=routing)
             services.update_routing(actor=None, routing=routing, values={"timeout_seconds": 6})
@@ -31,8 +32,9 @@ def seed(*, stdout, logins):
         _proofs(muster, stdout)
     nordlicht = Tenant.objects.filter(slug="nordlicht").first()
     if nordlicht is not None and not Routing.unscoped.filter(tenant=nordlicht).exists():
-        services.create_routing(actor=None, tenant=nordlicht, values={
-            "name": "Zentrale", "mode": "opt_in"})
+        services.create_routing(
+            actor=None, tenant=nordlicht, values={"name": "Zentrale", "mode": "opt_in"}
+        )
         stdout.write("  routing nordlicht “Zentrale” (opt_in, draft)")
 
 
@@ -47,10 +49,15 @@ def _proofs(tenant, stdout):
     for index, call in enumerate(calls):
         outcome = "objected" if call.consent == "objected" else "notified"
         services.record_consent_proof(
-            actor=None, tenant=tenant, call=call, outcome=outcome,
-            routing_version=version.pk, language="en" if index % 5 == 4 else "de",
+            actor=None,
+            tenant=tenant,
+            call=call,
+            outcome=outcome,
+            routing_version=version.pk,
+            language="en" if index % 5 == 4 else "de",
             key=version.definition["keys"]["objection"] if outcome == "objected" else "",
-            reported_at=call.started_at)
+            reported_at=call.started_at,
+        )
         made += 1
     if made:
         stdout.write(f"  routing proofs for {made} demo calls of {tenant.slug}")

@@ -25,8 +25,10 @@ BRANCH_CHARS = 22
 # Presentation attributes, not a <style> element: a Content-Security-Policy without
 # 'unsafe-inline' for styles still draws them.
 COLOURS = {
-    "objected": ("#fde8e8", "#b42318"), "consented": ("#e7f6ec", "#1a7f37"),
-    "notified": ("#eef4ff", "#2457c5"), "invalid": ("#fff7e0", "#9a6700"),
+    "objected": ("#fde8e8", "#b42318"),
+    "consented": ("#e7f6ec", "#1a7f37"),
+    "notified": ("#eef4ff", "#2457c5"),
+    "invalid": ("#fff7e0", "#9a6700"),
 }
 DEFAULT_COLOURS = ("#f4f6fa", "#44546a")
 FONT = 'font-family="sans-serif"'
@@ -38,23 +40,31 @@ def _box(x, y, w, lines, css, title=""):
     parts = [f'<g class="node {css}">']
     if title:
         parts.append(f"<title>{escape(title)}</title>")
-    parts.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="8" ry="8" '
-                 f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>')
+    parts.append(
+        f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="8" ry="8" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
+    )
     for i, line in enumerate(lines):
         weight = ' font-weight="bold"' if i == 0 else ""
-        parts.append(f'<text x="{x + w / 2}" y="{y + 20 + i * LINE_H}" {FONT} font-size="13" '
-                     f'fill="#1d2633" text-anchor="middle"{weight}>{escape(line)}</text>')
+        parts.append(
+            f'<text x="{x + w / 2}" y="{y + 20 + i * LINE_H}" {FONT} font-size="13" '
+            f'fill="#1d2633" text-anchor="middle"{weight}>{escape(line)}</text>'
+        )
     parts.append("</g>")
     return "".join(parts), h
 
 
 def _arrow(x1, y1, x2, y2, label=""):
-    out = (f'<line class="edge" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#44546a" '
-           f'stroke-width="1.5" marker-end="url(#arrow)"/>')
+    out = (
+        f'<line class="edge" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#44546a" '
+        f'stroke-width="1.5" marker-end="url(#arrow)"/>'
+    )
     if label:
-        out += (f'<text class="edge-label" x="{(x1 + x2) / 2 + 4}" y="{(y1 + y2) / 2}" '
-                f'{FONT} font-size="12" fill="#44546a" text-anchor="start">'
-                f"{escape(label)}</text>")
+        out += (
+            f'<text class="edge-label" x="{(x1 + x2) / 2 + 4}" y="{(y1 + y2) / 2}" '
+            f'{FONT} font-size="12" fill="#44546a" text-anchor="start">'
+            f"{escape(label)}</text>"
+        )
     return out
 
 
@@ -71,8 +81,11 @@ def draw(definition: dict) -> str:
     """The SVG (a complete ``<svg>`` element) of ``definition`` (draft or published)."""
     mode = definition["mode"]
     numbers = definition["numbers"]
-    covers = (_("all numbers") if numbers["all"]
-              else ", ".join(numbers["list"][:6]) + (" …" if len(numbers["list"]) > 6 else ""))
+    covers = (
+        _("all numbers")
+        if numbers["all"]
+        else ", ".join(numbers["list"][:6]) + (" …" if len(numbers["list"]) > 6 else "")
+    )
     langs = " / ".join(entry["code"].upper() for entry in definition["languages"])
     keys = definition["keys"]
     route = (definition.get("on_objection") or {}).get("route_to")
@@ -87,9 +100,16 @@ def draw(definition: dict) -> str:
     body.append(_arrow(cx, y, cx, next_y - 2))
     y = next_y
     first_text = definition["languages"][0]["text"] if definition["languages"] else ""
-    announce_lines = [_("Announcement (%(langs)s)") % {"langs": langs},
-                      *_wrap(_quote(first_text[:90] + ("…" if len(first_text) > 90 else ""),
-                                    definition["languages"][0]["code"]), CHARS)]
+    announce_lines = [
+        _("Announcement (%(langs)s)") % {"langs": langs},
+        *_wrap(
+            _quote(
+                first_text[:90] + ("…" if len(first_text) > 90 else ""),
+                definition["languages"][0]["code"],
+            ),
+            CHARS,
+        ),
+    ]
     box, h = _box(cx - BOX_W / 2, y, BOX_W, announce_lines, "announce", first_text)
     body.append(box)
     y += h
@@ -115,9 +135,11 @@ def draw(definition: dict) -> str:
         next_y = y + 34
         body.append(_arrow(cx, y, cx, next_y - 2))
         y = next_y
-        wait_lines = [_("Wait for a key"),
-                      _("%(s)d s, repeated %(n)d ×") % {"s": definition["timeout_seconds"],
-                                                         "n": definition["repeats"]}]
+        wait_lines = [
+            _("Wait for a key"),
+            _("%(s)d s, repeated %(n)d ×")
+            % {"s": definition["timeout_seconds"], "n": definition["repeats"]},
+        ]
         box, h = _box(cx - BOX_W / 2, y, BOX_W, wait_lines, "wait")
         body.append(box)
         y += h
@@ -134,12 +156,19 @@ def draw(definition: dict) -> str:
         for i, (label, outcome) in enumerate(branches):
             bx = gap + i * (BRANCH_W + gap)
             body.append(_arrow(cx, y, bx + BRANCH_W / 2, top - 2))
-            body.append(f'<text class="edge-label" x="{bx + BRANCH_W / 2}" y="{top - 8}" '
-                        f'{FONT} font-size="12" fill="#44546a" text-anchor="middle">'
-                        f"{escape(label)}</text>")
+            body.append(
+                f'<text class="edge-label" x="{bx + BRANCH_W / 2}" y="{top - 8}" '
+                f'{FONT} font-size="12" fill="#44546a" text-anchor="middle">'
+                f"{escape(label)}</text>"
+            )
             if outcome is None:
-                lines, css = [_("Invalid key"), *_wrap(_("announcement again, if repeats are "
-                                                           "left"), BRANCH_CHARS)], "invalid"
+                lines, css = (
+                    [
+                        _("Invalid key"),
+                        *_wrap(_("announcement again, if repeats are left"), BRANCH_CHARS),
+                    ],
+                    "invalid",
+                )
             else:
                 lines, css = outcome_lines(outcome)
             box, h = _box(bx, top, BRANCH_W, lines, css)
@@ -155,6 +184,5 @@ def draw(definition: dict) -> str:
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse">'
         '<path d="M 0 0 L 10 5 L 0 10 z" fill="#44546a"/>'
-        "</marker></defs>"
-        + "".join(body) + "</svg>"
+        "</marker></defs>" + "".join(body) + "</svg>"
     )

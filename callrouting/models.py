@@ -38,8 +38,7 @@ class Routing(TenantOwnedModel):
     name = models.CharField(_("name"), max_length=100)
     covers_all = models.BooleanField(_("covers all numbers"), default=True)
     numbers = models.JSONField(_("numbers and extensions"), default=list, blank=True)
-    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices,
-                            default=Mode.OPT_OUT)
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.OPT_OUT)
     objection_key = models.CharField(_("objection key"), max_length=1, blank=True, default="9")
     consent_key = models.CharField(_("consent key"), max_length=1, blank=True, default="1")
     timeout_seconds = models.PositiveSmallIntegerField(_("timeout (seconds)"), default=5)
@@ -47,15 +46,31 @@ class Routing(TenantOwnedModel):
     languages = models.JSONField(_("languages"), default=default_languages)
     text_de = models.TextField(_("announcement (German)"), blank=True)
     text_en = models.TextField(_("announcement (English)"), blank=True)
-    objection_route_to = models.CharField(_("after an objection, route to"), max_length=64,
-                                          blank=True)
-    audio_de = models.ForeignKey("callrouting.RoutingAudio", on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="+")
-    audio_en = models.ForeignKey("callrouting.RoutingAudio", on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="+")
-    published_version = models.ForeignKey("callrouting.RoutingVersion", on_delete=models.PROTECT,
-                                          null=True, blank=True, related_name="+",
-                                          verbose_name=_("published version"))
+    objection_route_to = models.CharField(
+        _("after an objection, route to"), max_length=64, blank=True
+    )
+    audio_de = models.ForeignKey(
+        "callrouting.RoutingAudio",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    audio_en = models.ForeignKey(
+        "callrouting.RoutingAudio",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_version = models.ForeignKey(
+        "callrouting.RoutingVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published version"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -64,16 +79,20 @@ class Routing(TenantOwnedModel):
         verbose_name = _("legal-notice routing")
         verbose_name_plural = _("legal-notice routings")
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"],
-                                    name="%(app_label)s_%(class)s_unique_name"),
-            models.CheckConstraint(condition=Q(mode__in=Mode.values),
-                                   name="%(app_label)s_%(class)s_mode_valid"),
+            models.UniqueConstraint(
+                fields=["tenant", "name"], name="%(app_label)s_%(class)s_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=Mode.values), name="%(app_label)s_%(class)s_mode_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(timeout_seconds__gte=TIMEOUT_MIN, timeout_seconds__lte=TIMEOUT_MAX),
-                name="%(app_label)s_%(class)s_timeout_range"),
+                name="%(app_label)s_%(class)s_timeout_range",
+            ),
             models.CheckConstraint(
                 condition=Q(repeats__gte=REPEATS_MIN, repeats__lte=REPEATS_MAX),
-                name="%(app_label)s_%(class)s_repeats_range"),
+                name="%(app_label)s_%(class)s_repeats_range",
+            ),
         ]
 
     def __str__(self):
@@ -119,10 +138,10 @@ class RoutingVersion(TenantOwnedModel):
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+")
     routing = models.ForeignKey(Routing, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
-    kind = models.CharField(_("kind"), max_length=16, choices=VersionKind.choices,
-                            default=VersionKind.PUBLISHED)
-    rolled_back_to = models.PositiveIntegerField(_("rolled back to version"), null=True,
-                                                 blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=VersionKind.choices, default=VersionKind.PUBLISHED
+    )
+    rolled_back_to = models.PositiveIntegerField(_("rolled back to version"), null=True, blank=True)
     definition = models.JSONField()
     published_at = models.DateTimeField(_("published at"))
     published_by = models.CharField(_("published by"), max_length=200, blank=True)
@@ -132,8 +151,9 @@ class RoutingVersion(TenantOwnedModel):
         verbose_name = _("routing version")
         verbose_name_plural = _("routing versions")
         constraints = [
-            models.UniqueConstraint(fields=["routing", "number"],
-                                    name="%(app_label)s_%(class)s_unique_number"),
+            models.UniqueConstraint(
+                fields=["routing", "number"], name="%(app_label)s_%(class)s_unique_number"
+            ),
         ]
 
     def __str__(self):
@@ -151,11 +171,15 @@ class ConsentProof(TenantOwnedModel):
 
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+")
     call = models.ForeignKey("recordings.Call", on_delete=models.PROTECT, related_name="+")
-    routing_version = models.ForeignKey(RoutingVersion, on_delete=models.PROTECT, null=True,
-                                        blank=True, related_name="proofs",
-                                        verbose_name=_("routing version"))
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices,
-                                blank=True)
+    routing_version = models.ForeignKey(
+        RoutingVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proofs",
+        verbose_name=_("routing version"),
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
     key = models.CharField(_("key pressed"), max_length=1, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     reported_at = models.DateTimeField(_("reported at"))
@@ -165,8 +189,9 @@ class ConsentProof(TenantOwnedModel):
         ordering = ["call", "reported_at", "pk"]
         verbose_name = _("consent proof")
         verbose_name_plural = _("consent proofs")
-        indexes = [models.Index(fields=["tenant", "routing_version"],
-                                name="callrouting_proof_version")]
+        indexes = [
+            models.Index(fields=["tenant", "routing_version"], name="callrouting_proof_version")
+        ]
 
     def __str__(self):
         return f"{self.call_id}: {self.outcome}"

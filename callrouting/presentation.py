@@ -7,12 +7,18 @@ from .choices import AudioSource, Language, Mode, Outcome
 
 def _labels():
     return {
-        "name": _("Name"), "mode": _("Mode"), "numbers.all": _("All numbers of the tenant"),
-        "numbers.list": _("Numbers and extensions"), "keys.objection": _("Objection key"),
-        "keys.consent": _("Consent key"), "timeout_seconds": _("Timeout (seconds)"),
-        "repeats": _("Repeats"), "on_no_input": _("Silence counts as"),
+        "name": _("Name"),
+        "mode": _("Mode"),
+        "numbers.all": _("All numbers of the tenant"),
+        "numbers.list": _("Numbers and extensions"),
+        "keys.objection": _("Objection key"),
+        "keys.consent": _("Consent key"),
+        "timeout_seconds": _("Timeout (seconds)"),
+        "repeats": _("Repeats"),
+        "on_no_input": _("Silence counts as"),
         "on_objection.route_to": _("After an objection, route to"),
-        "on_objection.recording": _("Recording"), "on_objection.listen_in": _("Listen-in"),
+        "on_objection.recording": _("Recording"),
+        "on_objection.listen_in": _("Listen-in"),
     }
 
 
@@ -59,7 +65,13 @@ def value_text(path: str, value) -> str:
 def diff_rows(changes: list[dict]) -> list[dict]:
     """``[{"label", "old", "new"}]`` for the template; a text's template is left out (its
     rendered text says the same)."""
-    return [{"field": change["field"], "label": field_label(change["field"]),
-             "old": value_text(change["field"], change["old"]),
-             "new": value_text(change["field"], change["new"])}
-            for change in changes if not change["field"].endswith(".template")]
+    return [
+        {
+            "field": change["field"],
+            "label": field_label(change["field"]),
+            "old": value_text(change["field"], change["old"]),
+            "new": value_text(change["field"], change["new"]),
+        }
+        for change in changes
+        if not change["field"].endswith(".template")
+    ]

@@ -20,12 +20,23 @@ def panels(*, actor, tenant, membership, recording) -> list[Panel]:
         version = proof.routing_version
         text = ""
         if version is not None:
-            entry = next((e for e in version.definition["languages"]
-                          if e["code"] == proof.language), None)
+            entry = next(
+                (e for e in version.definition["languages"] if e["code"] == proof.language), None
+            )
             text = entry["text"] if entry else ""
-        rows.append({"proof": proof, "version": version,
-                     "routing_name": version.routing.name if version else "",
-                     "text": text})
-    return [Panel(title=_("Legal notice: what the caller heard"),
-                  template="callrouting/_proof_panel.html",
-                  context={"rows": rows, "last": rows[-1]}, order=30)]
+        rows.append(
+            {
+                "proof": proof,
+                "version": version,
+                "routing_name": version.routing.name if version else "",
+                "text": text,
+            }
+        )
+    return [
+        Panel(
+            title=_("Legal notice: what the caller heard"),
+            template="callrouting/_proof_panel.html",
+            context={"rows": rows, "last": rows[-1]},
+            order=30,
+        )
+    ]

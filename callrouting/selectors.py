@@ -18,8 +18,11 @@ SCHEMA_VERSION = 1
 
 
 def routings_for(*, actor, tenant):
-    return (Routing.objects.for_actor(actor, tenant)
-            .select_related("published_version", "audio_de", "audio_en").order_by("name"))
+    return (
+        Routing.objects.for_actor(actor, tenant)
+        .select_related("published_version", "audio_de", "audio_en")
+        .order_by("name")
+    )
 
 
 def access_routing(*, actor, tenant, routing_id) -> Routing:
@@ -35,8 +38,9 @@ def access_routing(*, actor, tenant, routing_id) -> Routing:
 
 
 def versions_of(routing: Routing):
-    return RoutingVersion.unscoped.filter(tenant_id=routing.tenant_id,
-                                          routing=routing).order_by("-number")
+    return RoutingVersion.unscoped.filter(tenant_id=routing.tenant_id, routing=routing).order_by(
+        "-number"
+    )
 
 
 def version_of(routing: Routing, number) -> RoutingVersion:
@@ -55,8 +59,9 @@ def draft_definition(routing: Routing, values: dict | None = None) -> dict:
     from .services import audio_summary, draft_values
 
     values = values or draft_values(routing)
-    return build_definition(values, {lang: audio_summary(routing.audio(lang))
-                                     for lang in values["languages"]})
+    return build_definition(
+        values, {lang: audio_summary(routing.audio(lang)) for lang in values["languages"]}
+    )
 
 
 def diff(routing: Routing, old_number, new_number) -> list[dict]:
@@ -84,8 +89,11 @@ def audio_for_tenant(*, tenant, audio_id) -> RoutingAudio:
 
 def export_for(*, tenant) -> dict:
     """What the PBX runs: every published routing of the tenant (see ``schema.py``)."""
-    routings = (Routing.unscoped.filter(tenant=tenant, published_version__isnull=False)
-                .select_related("published_version").order_by("pk"))
+    routings = (
+        Routing.unscoped.filter(tenant=tenant, published_version__isnull=False)
+        .select_related("published_version")
+        .order_by("pk")
+    )
     items = []
     for routing in routings:
         version = routing.published_version
@@ -95,17 +103,19 @@ def export_for(*, tenant) -> dict:
             if audio:
                 audio["url"] = reverse("pbx-routing-audio", kwargs={"audio_id": audio["id"]})
                 audio["format"] = "wav_pcm_s16le_8000_mono"
-        items.append({
-            "routing_id": routing.pk,
-            "version_id": version.pk,
-            "version": version.number,
-            "published_at": version.published_at.isoformat(),
-            **definition,
-            "report": {
-                "url": "/api/pbx/v1/calls/{call_id}/consent/",
-                "routing_version": version.pk,
-            },
-        })
+        items.append(
+            {
+                "routing_id": routing.pk,
+                "version_id": version.pk,
+                "version": version.number,
+                "published_at": version.published_at.isoformat(),
+                **definition,
+                "report": {
+                    "url": "/api/pbx/v1/calls/{call_id}/consent/",
+                    "routing_version": version.pk,
+                },
+            }
+        )
     return {"schema_version": SCHEMA_VERSION, "tenant": tenant.slug, "routings": items}
 
 
@@ -115,32 +125,41 @@ def export_etag(body: dict) -> str:
 
 
 def proofs_for_call(*, tenant, call):
-    return (ConsentProof.unscoped.filter(tenant_id=getattr(tenant, "pk", tenant), call=call)
-            .select_related("routing_version", "routing_version__routing")
-            .order_by("reported_at", "pk"))
+    return (
+        ConsentProof.unscoped.filter(tenant_id=getattr(tenant, "pk", tenant), call=call)
+        .select_related("routing_version", "routing_version__routing")
+        .order_by("reported_at", "pk")
+    )
 
 
 def version_report(routing: Routing) -> list[dict]:
     """Per version: calls with a proof naming it, objections, consents and the consent rate
     (calls that did not object ÷ calls), newest version first."""
-    rows = (ConsentProof.unscoped.filter(tenant_id=routing.tenant_id,
-                                         routing_version__routing=routing)
-            .values("routing_version_id")
-            .annotate(calls=Count("call_id", distinct=True),
-                      objections=Count("call_id", distinct=True,
-                                       filter=Q(outcome=Outcome.OBJECTED)),
-                      consents=Count("call_id", distinct=True,
-                                     filter=Q(outcome=Outcome.CONSENTED))))
+    rows = (
+        ConsentProof.unscoped.filter(tenant_id=routing.tenant_id, routing_version__routing=routing)
+        .values("routing_version_id")
+        .annotate(
+            calls=Count("call_id", distinct=True),
+            objections=Count("call_id", distinct=True, filter=Q(outcome=Outcome.OBJECTED)),
+            consents=Count("call_id", distinct=True, filter=Q(outcome=Outcome.CONSENTED)),
+        )
+    )
     by_version = {row["routing_version_id"]: row for row in rows}
     report = []
     for version in versions_of(routing):
         row = by_version.get(version.pk, {})
         calls = row.get("calls", 0)
         objections = row.get("objections", 0)
-        report.append({
-            "version": version.number, "version_id": version.pk, "mode": version.definition["mode"],
-            "published_at": version.published_at, "calls": calls, "objections": objections,
-            "consents": row.get("consents", 0),
-            "consent_rate": round((calls - objections) / calls, 4) if calls else None,
-        })
+        report.append(
+            {
+                "version": version.number,
+                "version_id": version.pk,
+                "mode": version.definition["mode"],
+                "published_at": version.published_at,
+                "calls": calls,
+                "objections": objections,
+                "consents": row.get("consents", 0),
+                "consent_rate": round((calls - objections) / calls, 4) if calls else None,
+            }
+        )
     return report

@@ -50,9 +50,17 @@ def draft_values(routing: Routing) -> dict:
 def default_values(*, name: str = "", mode: str = Mode.OPT_OUT) -> dict:
     """A new routing's values: all numbers, keys 9/1, 5 s, one repeat, German and English."""
     return {
-        "name": name, "covers_all": True, "numbers": [], "mode": mode, "objection_key": "9",
-        "consent_key": "1", "timeout_seconds": 5, "repeats": 1, "languages": ["de", "en"],
-        "text_de": default_text(mode, "de"), "text_en": default_text(mode, "en"),
+        "name": name,
+        "covers_all": True,
+        "numbers": [],
+        "mode": mode,
+        "objection_key": "9",
+        "consent_key": "1",
+        "timeout_seconds": 5,
+        "repeats": 1,
+        "languages": ["de", "en"],
+        "text_de": default_text(mode, "de"),
+        "text_en": default_text(mode, "en"),
         "objection_route_to": "",
     }
 
@@ -82,8 +90,13 @@ def _check_name_unique(*, tenant, name, exclude_pk=None):
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
-        raise ValidationError({"name": ValidationError(
-            _("Another routing is called “%(name)s”.") % {"name": name}, code="name_taken")})
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("Another routing is called “%(name)s”.") % {"name": name}, code="name_taken"
+                )
+            }
+        )
 
 
 def create_routing(*, actor, tenant, values: dict) -> Routing:
@@ -97,8 +110,13 @@ def create_routing(*, actor, tenant, values: dict) -> Routing:
         _check_name_unique(tenant=tenant, name=values["name"])
         routing = Routing(tenant=tenant, **values)
         routing.save()
-        audit.record(actor=actor, tenant=tenant, action="routing.created", obj=routing,
-                     data={"name": routing.name, "values": values})
+        audit.record(
+            actor=actor,
+            tenant=tenant,
+            action="routing.created",
+            obj=routing,
+            data={"name": routing.name, "values": values},
+        )
     return routing
 
 
@@ -113,23 +131,32 @@ def update_routing(*, actor, routing: Routing, values: dict) -> Routing:
         validate(after)
         if after["name"] != before["name"]:
             _check_name_unique(tenant=locked.tenant_id, name=after["name"], exclude_pk=locked.pk)
-        changed = {k: {"before": before[k], "after": after[k]} for k in FIELDS
-                   if before[k] != after[k]}
+        changed = {
+            k: {"before": before[k], "after": after[k]} for k in FIELDS if before[k] != after[k]
+        }
         if not changed:
             return locked
         for name, value in after.items():
             setattr(locked, name, value)
         locked.save()
-        audit.record(actor=actor, tenant=locked.tenant_id, action="routing.draft_changed",
-                     obj=locked, data={"name": locked.name, "changed": changed})
+        audit.record(
+            actor=actor,
+            tenant=locked.tenant_id,
+            action="routing.draft_changed",
+            obj=locked,
+            data={"name": locked.name, "changed": changed},
+        )
     return locked
 
 
 def spoken_text(values: dict, language: str) -> str:
     keys = keys_in_use(values)
-    return render_text(values[f"text_{language}"], language=language,
-                       objection_key=keys.get("objection", ""),
-                       consent_key=keys.get("consent", ""))
+    return render_text(
+        values[f"text_{language}"],
+        language=language,
+        objection_key=keys.get("objection", ""),
+        consent_key=keys.get("consent", ""),
+    )
 
 
 def _text_sha(text: str) -> str:
@@ -143,18 +170,35 @@ def _store_audio(*, routing, language, result, source, text_sha256="", original_
     with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
         tmp.write(result.data)
         tmp.flush()
-        get_store().put_file(key, tmp.name, content_type="audio/wav",
-                             metadata={"routing": str(routing.pk), "language": language})
+        get_store().put_file(
+            key,
+            tmp.name,
+            content_type="audio/wav",
+            metadata={"routing": str(routing.pk), "language": language},
+        )
     return RoutingAudio.unscoped.create(
-        tenant_id=routing.tenant_id, routing=routing, language=language, source=source,
-        storage_key=key, sha256=result.sha256, size=result.size, duration=result.duration,
-        text_sha256=text_sha256, original_name=original_name[:200])
+        tenant_id=routing.tenant_id,
+        routing=routing,
+        language=language,
+        source=source,
+        storage_key=key,
+        sha256=result.sha256,
+        size=result.size,
+        duration=result.duration,
+        text_sha256=text_sha256,
+        original_name=original_name[:200],
+    )
 
 
 def _check_language(routing, language):
     if language not in LANGUAGES or language not in routing.languages:
-        raise ValidationError({"language": ValidationError(
-            _("This routing does not speak that language."), code="invalid_language")})
+        raise ValidationError(
+            {
+                "language": ValidationError(
+                    _("This routing does not speak that language."), code="invalid_language"
+                )
+            }
+        )
 
 
 def _audio_error(exc: audio_lib.AudioError):
@@ -164,8 +208,13 @@ def _audio_error(exc: audio_lib.AudioError):
         "not_audio": _("The file is not audio this portal can read (WAV, FLAC, OGG, MP3)."),
         "too_long": _("The announcement may be at most 3 minutes long."),
     }
-    return ValidationError({"audio": ValidationError(
-        messages.get(exc.code, _("The audio could not be converted.")), code=exc.code)})
+    return ValidationError(
+        {
+            "audio": ValidationError(
+                messages.get(exc.code, _("The audio could not be converted.")), code=exc.code
+            )
+        }
+    )
 
 
 def generate_audio(*, actor, routing: Routing, language: str) -> RoutingAudio:
@@ -179,26 +228,49 @@ def generate_audio(*, actor, routing: Routing, language: str) -> RoutingAudio:
         locked = Routing.unscoped.select_for_update().get(pk=routing.pk)
         text = spoken_text(draft_values(locked), language)
         current = locked.audio(language)
-        if (current is not None and current.source == AudioSource.GENERATED
-                and current.text_sha256 == _text_sha(text)):
+        if (
+            current is not None
+            and current.source == AudioSource.GENERATED
+            and current.text_sha256 == _text_sha(text)
+        ):
             return current
         try:
             result = audio_lib.synthesise(text, language)
         except audio_lib.AudioError as exc:
-            raise ValidationError({"audio": ValidationError(
-                _("The announcement could not be spoken."), code=exc.code)}) from exc
-        item = _store_audio(routing=locked, language=language, result=result,
-                            source=AudioSource.GENERATED, text_sha256=_text_sha(text))
+            raise ValidationError(
+                {
+                    "audio": ValidationError(
+                        _("The announcement could not be spoken."), code=exc.code
+                    )
+                }
+            ) from exc
+        item = _store_audio(
+            routing=locked,
+            language=language,
+            result=result,
+            source=AudioSource.GENERATED,
+            text_sha256=_text_sha(text),
+        )
         setattr(locked, f"audio_{language}", item)
         locked.save(update_fields=[f"audio_{language}", "updated_at"])
-        audit.record(actor=actor, tenant=locked.tenant_id, action="routing.audio_generated",
-                     obj=locked, data={"language": language, "sha256": item.sha256,
-                                       "duration": item.duration, "audio_id": item.pk})
+        audit.record(
+            actor=actor,
+            tenant=locked.tenant_id,
+            action="routing.audio_generated",
+            obj=locked,
+            data={
+                "language": language,
+                "sha256": item.sha256,
+                "duration": item.duration,
+                "audio_id": item.pk,
+            },
+        )
     return item
 
 
-def upload_audio(*, actor, routing: Routing, language: str, fileobj, name: str = "",
-                 size: int | None = None) -> RoutingAudio:
+def upload_audio(
+    *, actor, routing: Routing, language: str, fileobj, name: str = "", size: int | None = None
+) -> RoutingAudio:
     """Validate and convert an uploaded announcement; it becomes the draft's audio of
     ``language`` (the text stays as its transcript). Audited as ``routing.audio_uploaded``.
     Raises ``ValidationError`` with the code of ``audio.convert_upload``."""
@@ -209,29 +281,45 @@ def upload_audio(*, actor, routing: Routing, language: str, fileobj, name: str =
         raise _audio_error(exc) from exc
     with transaction.atomic():
         locked = Routing.unscoped.select_for_update().get(pk=routing.pk)
-        item = _store_audio(routing=locked, language=language, result=result,
-                            source=AudioSource.UPLOADED, original_name=name)
+        item = _store_audio(
+            routing=locked,
+            language=language,
+            result=result,
+            source=AudioSource.UPLOADED,
+            original_name=name,
+        )
         setattr(locked, f"audio_{language}", item)
         locked.save(update_fields=[f"audio_{language}", "updated_at"])
-        audit.record(actor=actor, tenant=locked.tenant_id, action="routing.audio_uploaded",
-                     obj=locked, data={"language": language, "sha256": item.sha256,
-                                       "duration": item.duration, "audio_id": item.pk,
-                                       "name": name[:200]})
+        audit.record(
+            actor=actor,
+            tenant=locked.tenant_id,
+            action="routing.audio_uploaded",
+            obj=locked,
+            data={
+                "language": language,
+                "sha256": item.sha256,
+                "duration": item.duration,
+                "audio_id": item.pk,
+                "name": name[:200],
+            },
+        )
     return item
 
 
 def audio_summary(item: RoutingAudio | None) -> dict | None:
     if item is None:
         return None
-    return {"id": item.pk, "sha256": item.sha256, "duration": item.duration,
-            "source": item.source}
+    return {"id": item.pk, "sha256": item.sha256, "duration": item.duration, "source": item.source}
 
 
 def _overlaps(tenant_id, routing_pk, numbers_all: bool, numbers: list[str]) -> list[tuple]:
     """``[(routing name, [numbers])]`` of other published routings whose numbers meet these."""
     found = []
-    others = (Routing.unscoped.filter(tenant_id=tenant_id, published_version__isnull=False)
-              .exclude(pk=routing_pk).select_related("published_version"))
+    others = (
+        Routing.unscoped.filter(tenant_id=tenant_id, published_version__isnull=False)
+        .exclude(pk=routing_pk)
+        .select_related("published_version")
+    )
     mine = set(numbers)
     for other in others:
         their = other.published_version.definition["numbers"]
@@ -242,22 +330,37 @@ def _overlaps(tenant_id, routing_pk, numbers_all: bool, numbers: list[str]) -> l
     return found
 
 
-def _publish(*, actor, routing: Routing, definition: dict, kind: str,
-             rolled_back_to: int | None = None) -> RoutingVersion:
-    overlap = _overlaps(routing.tenant_id, routing.pk, definition["numbers"]["all"],
-                        definition["numbers"]["list"])
+def _publish(
+    *, actor, routing: Routing, definition: dict, kind: str, rolled_back_to: int | None = None
+) -> RoutingVersion:
+    overlap = _overlaps(
+        routing.tenant_id, routing.pk, definition["numbers"]["all"], definition["numbers"]["list"]
+    )
     if overlap:
         name, numbers = overlap[0]
-        raise ValidationError({"numbers": ValidationError(
-            _("These numbers are covered by the published routing “%(name)s” already: "
-              "%(numbers)s. A call must meet exactly one routing.")
-            % {"name": name, "numbers": ", ".join(str(n) for n in numbers)},
-            code="overlapping_numbers")})
+        raise ValidationError(
+            {
+                "numbers": ValidationError(
+                    _(
+                        "These numbers are covered by the published routing “%(name)s” already: "
+                        "%(numbers)s. A call must meet exactly one routing."
+                    )
+                    % {"name": name, "numbers": ", ".join(str(n) for n in numbers)},
+                    code="overlapping_numbers",
+                )
+            }
+        )
     last = routing.versions.order_by("-number").first()
     version = RoutingVersion(
-        tenant_id=routing.tenant_id, routing=routing, number=(last.number if last else 0) + 1,
-        kind=kind, rolled_back_to=rolled_back_to, definition=definition,
-        published_at=timezone.now(), published_by=_actor_label(actor))
+        tenant_id=routing.tenant_id,
+        routing=routing,
+        number=(last.number if last else 0) + 1,
+        kind=kind,
+        rolled_back_to=rolled_back_to,
+        definition=definition,
+        published_at=timezone.now(),
+        published_by=_actor_label(actor),
+    )
     version.save(force_insert=True)
     routing.published_version = version
     routing.save(update_fields=["published_version", "updated_at"])
@@ -277,25 +380,37 @@ def publish_routing(*, actor, routing: Routing) -> RoutingVersion:
         validate(values)
         for language in values["languages"]:
             item = locked.audio(language)
-            stale = (item is not None and item.source == AudioSource.GENERATED
-                     and item.text_sha256 != _text_sha(spoken_text(values, language)))
+            stale = (
+                item is not None
+                and item.source == AudioSource.GENERATED
+                and item.text_sha256 != _text_sha(spoken_text(values, language))
+            )
             if item is None or stale:
                 generate_audio(actor=actor, routing=locked, language=language)
                 locked.refresh_from_db()
         definition = build_definition(
-            values, {lang: audio_summary(locked.audio(lang)) for lang in values["languages"]})
+            values, {lang: audio_summary(locked.audio(lang)) for lang in values["languages"]}
+        )
         previous = locked.published_version
         if previous is not None and previous.definition == definition:
             return previous
-        version = _publish(actor=actor, routing=locked, definition=definition,
-                           kind=VersionKind.PUBLISHED)
+        version = _publish(
+            actor=actor, routing=locked, definition=definition, kind=VersionKind.PUBLISHED
+        )
         from .definition import diff_definitions
 
-        audit.record(actor=actor, tenant=locked.tenant_id, action="routing.published",
-                     obj=locked, data={"name": locked.name, "version": version.number,
-                                       "version_id": version.pk,
-                                       "changes": diff_definitions(
-                                           previous.definition if previous else {}, definition)})
+        audit.record(
+            actor=actor,
+            tenant=locked.tenant_id,
+            action="routing.published",
+            obj=locked,
+            data={
+                "name": locked.name,
+                "version": version.number,
+                "version_id": version.pk,
+                "changes": diff_definitions(previous.definition if previous else {}, definition),
+            },
+        )
     return version
 
 
@@ -307,21 +422,45 @@ def rollback_routing(*, actor, routing: Routing, number: int) -> RoutingVersion:
         locked = Routing.unscoped.select_for_update().get(pk=routing.pk)
         target = locked.versions.filter(number=number).first()
         if target is None:
-            raise ValidationError({"version": ValidationError(
-                _("This routing has no version %(n)s.") % {"n": number},
-                code="unknown_version")})
+            raise ValidationError(
+                {
+                    "version": ValidationError(
+                        _("This routing has no version %(n)s.") % {"n": number},
+                        code="unknown_version",
+                    )
+                }
+            )
         current = locked.published_version
         if current is not None and current.definition == target.definition:
-            raise ValidationError({"version": ValidationError(
-                _("Version %(n)s is what the PBX runs already.") % {"n": number},
-                code="already_current")})
-        version = _publish(actor=actor, routing=locked, definition=target.definition,
-                           kind=VersionKind.ROLLBACK, rolled_back_to=target.number)
+            raise ValidationError(
+                {
+                    "version": ValidationError(
+                        _("Version %(n)s is what the PBX runs already.") % {"n": number},
+                        code="already_current",
+                    )
+                }
+            )
+        version = _publish(
+            actor=actor,
+            routing=locked,
+            definition=target.definition,
+            kind=VersionKind.ROLLBACK,
+            rolled_back_to=target.number,
+        )
         _reset_draft(locked, target)
-        audit.record(actor=actor, tenant=locked.tenant_id, action="routing.rolled_back",
-                     obj=locked, data={"name": locked.name, "to": target.number,
-                                       "from": current.number if current else None,
-                                       "version": version.number, "version_id": version.pk})
+        audit.record(
+            actor=actor,
+            tenant=locked.tenant_id,
+            action="routing.rolled_back",
+            obj=locked,
+            data={
+                "name": locked.name,
+                "to": target.number,
+                "from": current.number if current else None,
+                "version": version.number,
+                "version_id": version.pk,
+            },
+        )
     return version
 
 
@@ -347,8 +486,17 @@ def _reset_draft(routing: Routing, version: RoutingVersion) -> None:
     routing.save()
 
 
-def record_consent_proof(*, actor, tenant, call, outcome: str, routing_version=None,
-                         language: str = "", key: str = "", reported_at=None) -> ConsentProof:
+def record_consent_proof(
+    *,
+    actor,
+    tenant,
+    call,
+    outcome: str,
+    routing_version=None,
+    language: str = "",
+    key: str = "",
+    reported_at=None,
+) -> ConsentProof:
     """Keep what the PBX reported about the caller (inside the consent report's transaction).
 
     ``routing_version`` is a published version's id, or ``"<routing id>:<number>"``; it must
@@ -362,7 +510,8 @@ def record_consent_proof(*, actor, tenant, call, outcome: str, routing_version=N
         if version is None:
             errors["routing_version"] = ValidationError(
                 _("No published routing version with this id in this tenant."),
-                code="unknown_routing_version")
+                code="unknown_routing_version",
+            )
     language = str(language or "").strip()
     if language and language not in LANGUAGES:
         errors["language"] = ValidationError(_("Language is de or en."), code="invalid_language")
@@ -375,19 +524,36 @@ def record_consent_proof(*, actor, tenant, call, outcome: str, routing_version=N
         raise ValidationError(errors)
     with transaction.atomic():
         last = ConsentProof.unscoped.filter(call=call).order_by("-reported_at", "-pk").first()
-        if (last is not None and last.routing_version_id == (version.pk if version else None)
-                and (last.language, last.key, last.outcome) == (language, key, outcome)):
+        if (
+            last is not None
+            and last.routing_version_id == (version.pk if version else None)
+            and (last.language, last.key, last.outcome) == (language, key, outcome)
+        ):
             return last  # the same report again
         proof = ConsentProof.unscoped.create(
-            tenant_id=getattr(tenant, "pk", tenant), call=call, routing_version=version,
-            language=language, key=key, outcome=outcome,
-            reported_at=reported_at or timezone.now(), reported_by=_actor_label(actor))
-        audit.record(actor=actor, tenant=proof.tenant_id,
-                     action="routing.consent_proof_recorded", obj=proof,
-                     data={"call_id": call.call_id, "outcome": outcome,
-                           "routing_version": version.pk if version else None,
-                           "version": version.number if version else None,
-                           "language": language, "key": key})
+            tenant_id=getattr(tenant, "pk", tenant),
+            call=call,
+            routing_version=version,
+            language=language,
+            key=key,
+            outcome=outcome,
+            reported_at=reported_at or timezone.now(),
+            reported_by=_actor_label(actor),
+        )
+        audit.record(
+            actor=actor,
+            tenant=proof.tenant_id,
+            action="routing.consent_proof_recorded",
+            obj=proof,
+            data={
+                "call_id": call.call_id,
+                "outcome": outcome,
+                "routing_version": version.pk if version else None,
+                "version": version.number if version else None,
+                "language": language,
+                "key": key,
+            },
+        )
     return proof
 
 

@@ -71,8 +71,13 @@ def wrong_key_for(definition: dict) -> str:
     return next(k for k in DTMF_KEYS if k not in used)
 
 
-def simulate(definition: dict, *, behaviour: str, language: str | None = None,
-             after_seconds: float | None = None) -> Simulation:
+def simulate(
+    definition: dict,
+    *,
+    behaviour: str,
+    language: str | None = None,
+    after_seconds: float | None = None,
+) -> Simulation:
     """One caller's path through ``definition``.
 
     ``after_seconds`` is when the caller acts (key or hang-up), counted from the start of the
@@ -107,8 +112,12 @@ def simulate(definition: dict, *, behaviour: str, language: str | None = None,
         act_at = min(act_at, length)
 
     steps: list[Step] = []
-    base = {"behaviour": behaviour, "language": language, "audio": entry.get("audio"),
-                "text": entry.get("text", "")}
+    base = {
+        "behaviour": behaviour,
+        "language": language,
+        "audio": entry.get("audio"),
+        "text": entry.get("text", ""),
+    }
 
     def done(outcome, pressed=""):
         objected = outcome == Outcome.OBJECTED
@@ -117,10 +126,16 @@ def simulate(definition: dict, *, behaviour: str, language: str | None = None,
             steps.append(Step(at=end, kind="route", key=route))
         else:
             steps.append(Step(at=end, kind="connect"))
-        return Simulation(**base, steps=steps, outcome=outcome, key=pressed, report=outcome,
-                          recording="discarded" if objected else "kept",
-                          listen_in="refused" if objected else "allowed",
-                          route_to=route if objected else None)
+        return Simulation(
+            **base,
+            steps=steps,
+            outcome=outcome,
+            key=pressed,
+            report=outcome,
+            recording="discarded" if objected else "kept",
+            listen_in="refused" if objected else "allowed",
+            route_to=route if objected else None,
+        )
 
     now = 0.0
     pending = bool(key) or behaviour == CallerBehaviour.HANG_UP
@@ -128,8 +143,14 @@ def simulate(definition: dict, *, behaviour: str, language: str | None = None,
         steps.append(Step(at=now, kind="announce", seconds=length, attempt=attempt))
         if behaviour == CallerBehaviour.HANG_UP and pending and act_at <= now + length:
             steps.append(Step(at=round(act_at, 2), kind="hang_up"))
-            return Simulation(**base, steps=steps, outcome=Outcome.HUNG_UP, report=None,
-                              recording="none", listen_in="none")
+            return Simulation(
+                **base,
+                steps=steps,
+                outcome=Outcome.HUNG_UP,
+                report=None,
+                recording="none",
+                listen_in="none",
+            )
         if mode == Mode.NOTICE:
             now += length
             if key and pending:
@@ -137,8 +158,9 @@ def simulate(definition: dict, *, behaviour: str, language: str | None = None,
             return done(Outcome.NOTIFIED)
         window_end = now + length + timeout
         if not (key and pending and act_at < now + length):  # a key during the announcement
-            steps.append(Step(at=round(now + length, 2), kind="wait", seconds=timeout,
-                              attempt=attempt))
+            steps.append(
+                Step(at=round(now + length, 2), kind="wait", seconds=timeout, attempt=attempt)
+            )
         if key and pending and act_at <= window_end:
             pending = False
             at = round(max(act_at, now), 2)
@@ -156,7 +178,8 @@ def simulate(definition: dict, *, behaviour: str, language: str | None = None,
     if key and pending:
         steps.append(Step(at=round(max(act_at, now), 2), kind="too_late", key=key))
     outcome = definition.get("on_no_input") or (
-        Outcome.OBJECTED if mode == Mode.OPT_IN else Outcome.NOTIFIED)
+        Outcome.OBJECTED if mode == Mode.OPT_IN else Outcome.NOTIFIED
+    )
     return done(outcome)
 
 
@@ -164,26 +187,34 @@ def describe(step: Step) -> str:
     """The step in words, in the current language."""
     if step.kind == "announce":
         return _("Announcement plays (attempt %(n)d, %(s)s s).") % {
-            "n": step.attempt, "s": number_format(step.seconds, decimal_pos=1)}
+            "n": step.attempt,
+            "s": number_format(step.seconds, decimal_pos=1),
+        }
     if step.kind == "wait":
         return _("The PBX waits %(s)s s for a key.") % {
-            "s": number_format(step.seconds, decimal_pos=0)}
+            "s": number_format(step.seconds, decimal_pos=0)
+        }
     if step.kind == "key":
         return _("The caller presses %(key)s.") % {"key": step.key}
     if step.kind == "invalid_key":
-        return _("The caller presses %(key)s: invalid key, the announcement is repeated if "
-                 "repeats are left.") % {"key": step.key}
+        return _(
+            "The caller presses %(key)s: invalid key, the announcement is repeated if "
+            "repeats are left."
+        ) % {"key": step.key}
     if step.kind == "too_late":
         return _("The caller presses %(key)s after the routing has finished: ignored.") % {
-            "key": step.key}
+            "key": step.key
+        }
     if step.kind == "ignored_key":
         return _("The caller presses %(key)s: this routing takes no keys; ignored.") % {
-            "key": step.key}
+            "key": step.key
+        }
     if step.kind == "timeout":
         return _("No key within the timeout.")
     if step.kind == "hang_up":
         return _("The caller hangs up during the announcement.")
     if step.kind == "route":
         return _("The call is routed to %(dest)s, without recording or listen-in.") % {
-            "dest": step.key}
+            "dest": step.key
+        }
     return _("The call is connected.")

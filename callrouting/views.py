@@ -40,12 +40,18 @@ class RoutingPageMixin(TenantViewMixin):
             raise PermissionDenied
 
     def get_routing(self):
-        return selectors.access_routing(actor=self.actor, tenant=self.tenant,
-                                        routing_id=self.kwargs["routing_id"])
+        return selectors.access_routing(
+            actor=self.actor, tenant=self.tenant, routing_id=self.kwargs["routing_id"]
+        )
 
     def edit_url(self, routing, anchor=""):
-        return reverse("callrouting:edit", kwargs={"tenant_slug": self.tenant.slug,
-                                                   "routing_id": routing.pk}) + anchor
+        return (
+            reverse(
+                "callrouting:edit",
+                kwargs={"tenant_slug": self.tenant.slug, "routing_id": routing.pk},
+            )
+            + anchor
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -67,8 +73,7 @@ class RoutingListView(RoutingPageMixin, TemplateView):
         rows = []
         for routing in selectors.routings_for(actor=self.actor, tenant=self.tenant):
             current = routing.published_version
-            changed = (current is None
-                       or current.definition != selectors.draft_definition(routing))
+            changed = current is None or current.definition != selectors.draft_definition(routing)
             rows.append({"routing": routing, "current": current, "changed": changed})
         context["rows"] = rows
         return context
@@ -92,14 +97,17 @@ class RoutingCreateView(RoutingPageMixin, TemplateView):
         if mode not in Mode.values:
             mode = Mode.OPT_OUT
         try:
-            routing = services.create_routing(actor=self.actor, tenant=self.tenant,
-                                              values=services.default_values(name=name,
-                                                                             mode=mode))
+            routing = services.create_routing(
+                actor=self.actor,
+                tenant=self.tenant,
+                values=services.default_values(name=name, mode=mode),
+            )
         except ValidationError as exc:
             context = self.get_context_data(errors=exc.messages, name=name, mode=mode)
             return self.render_to_response(context, status=400)
-        messages.success(request, _("Routing created with the default texts. Check them, "
-                                    "then publish."))
+        messages.success(
+            request, _("Routing created with the default texts. Check them, then publish.")
+        )
         return redirect(self.edit_url(routing))
 
 
@@ -120,13 +128,16 @@ class RoutingEditView(RoutingPageMixin, TemplateView):
         form = RoutingForm(request.POST)
         if form.is_valid():
             try:
-                services.update_routing(actor=self.actor, routing=self.routing,
-                                        values=form.values())
+                services.update_routing(
+                    actor=self.actor, routing=self.routing, values=form.values()
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, _("Draft saved. The PBX keeps the published version "
-                                            "until you publish."))
+                messages.success(
+                    request,
+                    _("Draft saved. The PBX keeps the published version until you publish."),
+                )
                 return redirect(self.edit_url(self.routing))
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -135,43 +146,62 @@ class RoutingEditView(RoutingPageMixin, TemplateView):
         routing = self.routing
         definition = selectors.draft_definition(routing)
         current = routing.published_version
-        context.update({
-            "routing": routing,
-            "flow_svg": draw(definition),
-            "current": current,
-            "changes": diff_rows(diff_definitions(current.definition, definition))
-            if current else None,
-            "audio": [self._audio_row(routing, code) for code in routing.languages],
-            "default_texts": {str(mode): texts for mode, texts in DEFAULT_TEXTS.items()},
-            "simulate_form": SimulateForm(self.request.GET or None,
-                                          initial={"language": routing.languages[0]}),
-        })
+        context.update(
+            {
+                "routing": routing,
+                "flow_svg": draw(definition),
+                "current": current,
+                "changes": diff_rows(diff_definitions(current.definition, definition))
+                if current
+                else None,
+                "audio": [self._audio_row(routing, code) for code in routing.languages],
+                "default_texts": {str(mode): texts for mode, texts in DEFAULT_TEXTS.items()},
+                "simulate_form": SimulateForm(
+                    self.request.GET or None, initial={"language": routing.languages[0]}
+                ),
+            }
+        )
         if "behaviour" in self.request.GET:
             form = context["simulate_form"]
             if form.is_valid():
                 language = form.cleaned_data["language"]
                 if language not in routing.languages:
                     language = routing.languages[0]
-                result = simulate(definition, behaviour=form.cleaned_data["behaviour"],
-                                  language=language,
-                                  after_seconds=form.cleaned_data.get("after_seconds"))
+                result = simulate(
+                    definition,
+                    behaviour=form.cleaned_data["behaviour"],
+                    language=language,
+                    after_seconds=form.cleaned_data.get("after_seconds"),
+                )
                 context["simulation"] = result.as_dict()
                 context["simulation_behaviour"] = CallerBehaviour(result.behaviour).label
                 context["simulation_audio_url"] = self._audio_url(
-                    routing, language, (result.audio or {}).get("id"))
+                    routing, language, (result.audio or {}).get("id")
+                )
         return context
 
     def _audio_url(self, routing, language, audio_id=None):
         if audio_id is None:
             return ""
-        return reverse("callrouting:audio-file", kwargs={
-            "tenant_slug": self.tenant.slug, "routing_id": routing.pk,
-            "language": language}) + f"?id={audio_id}"
+        return (
+            reverse(
+                "callrouting:audio-file",
+                kwargs={
+                    "tenant_slug": self.tenant.slug,
+                    "routing_id": routing.pk,
+                    "language": language,
+                },
+            )
+            + f"?id={audio_id}"
+        )
 
     def _audio_row(self, routing, code):
         item = routing.audio(code)
-        return {"code": code, "item": item,
-                "url": self._audio_url(routing, code, item.pk if item else None)}
+        return {
+            "code": code,
+            "item": item,
+            "url": self._audio_url(routing, code, item.pk if item else None),
+        }
 
 
 class FlowPreviewView(RoutingPageMixin, View):
@@ -194,10 +224,13 @@ class FlowPreviewView(RoutingPageMixin, View):
             validate(values)
         except ValidationError as exc:
             message = exc.messages[0] if exc.messages else _("Invalid")
-            svg = ('<svg xmlns="http://www.w3.org/2000/svg" class="routing-flow invalid" '
-                   'viewBox="0 0 760 60" width="100%" role="img"><text x="10" y="35" '
-                   'font-family="sans-serif" font-size="14" fill="#b42318">'
-                   + _escape(message) + "</text></svg>")
+            svg = (
+                '<svg xmlns="http://www.w3.org/2000/svg" class="routing-flow invalid" '
+                'viewBox="0 0 760 60" width="100%" role="img"><text x="10" y="35" '
+                'font-family="sans-serif" font-size="14" fill="#b42318">'
+                + _escape(message)
+                + "</text></svg>"
+            )
             return HttpResponse(svg, content_type="image/svg+xml", status=400)
         svg = draw(selectors.draft_definition(routing, values))
         response = HttpResponse(svg, content_type="image/svg+xml")
@@ -225,10 +258,15 @@ class AudioView(RoutingPageMixin, View):
         upload = form.cleaned_data.get("audio")
         try:
             if upload:
-                services.upload_audio(actor=self.actor, routing=routing, language=language,
-                                      fileobj=upload, name=upload.name, size=upload.size)
-                messages.success(request, _("Audio uploaded and converted to telephone "
-                                            "quality."))
+                services.upload_audio(
+                    actor=self.actor,
+                    routing=routing,
+                    language=language,
+                    fileobj=upload,
+                    name=upload.name,
+                    size=upload.size,
+                )
+                messages.success(request, _("Audio uploaded and converted to telephone quality."))
             else:
                 services.generate_audio(actor=self.actor, routing=routing, language=language)
                 messages.success(request, _("Announcement generated from the text."))
@@ -245,8 +283,7 @@ class AudioFileView(RoutingPageMixin, View):
         routing = self.get_routing()
         language = self.kwargs["language"]
         audio_id = request.GET.get("id")
-        qs = RoutingAudio.unscoped.filter(tenant=self.tenant, routing=routing,
-                                          language=language)
+        qs = RoutingAudio.unscoped.filter(tenant=self.tenant, routing=routing, language=language)
         if audio_id and audio_id.isdigit():
             item = qs.filter(pk=int(audio_id)).first()
         else:
@@ -271,8 +308,11 @@ class PublishView(RoutingPageMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(self.edit_url(routing))
-        messages.success(request, _("Version %(n)d is published; the PBX fetches it with its "
-                                    "next request.") % {"n": version.number})
+        messages.success(
+            request,
+            _("Version %(n)d is published; the PBX fetches it with its next request.")
+            % {"n": version.number},
+        )
         return redirect(self.edit_url(routing))
 
 
@@ -285,15 +325,21 @@ class RollbackView(RoutingPageMixin, View):
         except ValueError:
             number = 0
         try:
-            version = services.rollback_routing(actor=self.actor, routing=routing,
-                                                number=number)
+            version = services.rollback_routing(actor=self.actor, routing=routing, number=number)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Version %(old)d is published again as version "
-                                        "%(new)d.") % {"old": number, "new": version.number})
-        return redirect(reverse("callrouting:versions", kwargs={
-            "tenant_slug": self.tenant.slug, "routing_id": routing.pk}))
+            messages.success(
+                request,
+                _("Version %(old)d is published again as version %(new)d.")
+                % {"old": number, "new": version.number},
+            )
+        return redirect(
+            reverse(
+                "callrouting:versions",
+                kwargs={"tenant_slug": self.tenant.slug, "routing_id": routing.pk},
+            )
+        )
 
 
 class VersionsView(RoutingPageMixin, TemplateView):
@@ -309,13 +355,16 @@ class VersionsView(RoutingPageMixin, TemplateView):
         rows = []
         for index, version in enumerate(versions):
             older = versions[index + 1] if index + 1 < len(versions) else None
-            rows.append({
-                "version": version,
-                "changes": diff_rows(diff_definitions(older.definition, version.definition))
-                if older else None,
-                "report": report.get(version.number),
-                "current": version.pk == routing.published_version_id,
-                "mode_label": Mode(version.definition["mode"]).label,
-            })
+            rows.append(
+                {
+                    "version": version,
+                    "changes": diff_rows(diff_definitions(older.definition, version.definition))
+                    if older
+                    else None,
+                    "report": report.get(version.number),
+                    "current": version.pk == routing.published_version_id,
+                    "mode_label": Mode(version.definition["mode"]).label,
+                }
+            )
         context.update({"routing": routing, "rows": rows})
         return context

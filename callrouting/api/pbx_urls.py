@@ -7,6 +7,5 @@ from .pbx_views import PbxRoutingAudioView, PbxRoutingExportView, PbxRoutingSche
 urlpatterns = [
     path("routing/", PbxRoutingExportView.as_view(), name="pbx-routing"),
     path("routing/schema/", PbxRoutingSchemaView.as_view(), name="pbx-routing-schema"),
-    path("routing/audio/<int:audio_id>/", PbxRoutingAudioView.as_view(),
-         name="pbx-routing-audio"),
+    path("routing/audio/<int:audio_id>/", PbxRoutingAudioView.as_view(), name="pbx-routing-audio"),
 ]

@@ -16,15 +16,17 @@ class RoutingInputSerializer(serializers.Serializer):
 
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     covers_all = serializers.BooleanField(required=False)
-    numbers = serializers.ListField(child=serializers.CharField(max_length=40), required=False,
-                                    max_length=500)
+    numbers = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=500
+    )
     mode = serializers.ChoiceField(choices=Mode.choices, required=False)
     objection_key = serializers.CharField(required=False, allow_blank=True, max_length=1)
     consent_key = serializers.CharField(required=False, allow_blank=True, max_length=1)
     timeout_seconds = serializers.IntegerField(required=False)
     repeats = serializers.IntegerField(required=False)
-    languages = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices),
-                                      required=False, max_length=2)
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Language.choices), required=False, max_length=2
+    )
     text_de = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     text_en = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     objection_route_to = serializers.CharField(required=False, allow_blank=True, max_length=64)
@@ -36,10 +38,25 @@ class RoutingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Routing
-        fields = ["id", "name", "covers_all", "numbers", "mode", "objection_key", "consent_key",
-                  "timeout_seconds", "repeats", "languages", "text_de", "text_en",
-                  "objection_route_to", "published_version", "audio", "created_at",
-                  "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "covers_all",
+            "numbers",
+            "mode",
+            "objection_key",
+            "consent_key",
+            "timeout_seconds",
+            "repeats",
+            "languages",
+            "text_de",
+            "text_en",
+            "objection_route_to",
+            "published_version",
+            "audio",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_published_version(self, obj) -> int | None:
         return obj.published_version.number if obj.published_version_id else None
@@ -53,16 +70,24 @@ class RoutingSerializer(serializers.ModelSerializer):
 class VersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = RoutingVersion
-        fields = ["id", "number", "kind", "rolled_back_to", "published_at", "published_by",
-                  "definition"]
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "rolled_back_to",
+            "published_at",
+            "published_by",
+            "definition",
+        ]
 
 
 class SimulateInputSerializer(serializers.Serializer):
     behaviour = serializers.ChoiceField(choices=CallerBehaviour.choices)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     after_seconds = serializers.FloatField(required=False, min_value=0, max_value=600)
-    source = serializers.ChoiceField(choices=[("draft", "draft"), ("published", "published")],
-                                     required=False, default="draft")
+    source = serializers.ChoiceField(
+        choices=[("draft", "draft"), ("published", "published")], required=False, default="draft"
+    )
 
 
 class RollbackInputSerializer(serializers.Serializer):

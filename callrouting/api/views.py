@@ -78,8 +78,9 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         data = params.validated_data
         if data["source"] == "published":
             if routing.published_version is None:
-                raise ApiError("not_published", "This routing has no published version yet.",
-                               status=409)
+                raise ApiError(
+                    "not_published", "This routing has no published version yet.", status=409
+                )
             definition = routing.published_version.definition
         else:
             definition = selectors.draft_definition(routing)
@@ -87,8 +88,12 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         language = data.get("language") or codes[0]
         if language not in codes:
             raise ApiError("invalid_language", "This routing does not speak that language.")
-        result = simulate(definition, behaviour=data["behaviour"], language=language,
-                          after_seconds=data.get("after_seconds"))
+        result = simulate(
+            definition,
+            behaviour=data["behaviour"],
+            language=language,
+            after_seconds=data.get("after_seconds"),
+        )
         return Response(result.as_dict())
 
     @extend_schema(responses=VersionSerializer(many=True))
@@ -108,21 +113,27 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
             if current is None:
                 raise ApiError("not_published", "Name a version in ?from=.")
             old = current.number
-        return Response({"from": str(old), "to": str(new),
-                         "changes": selectors.diff(routing, old, new)})
+        return Response(
+            {"from": str(old), "to": str(new), "changes": selectors.diff(routing, old, new)}
+        )
 
     @extend_schema(request=RollbackInputSerializer, responses={201: VersionSerializer})
     @action(detail=True, methods=["post"])
     def rollback(self, request, tenant_slug, routing_id):
         params = RollbackInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        version = services.rollback_routing(actor=self.actor, routing=self.get_object(),
-                                            number=params.validated_data["version"])
+        version = services.rollback_routing(
+            actor=self.actor, routing=self.get_object(), number=params.validated_data["version"]
+        )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": AudioInputSerializer,
-                            "application/json": AudioInputSerializer},
-                   responses={201: AudioSerializer})
+    @extend_schema(
+        request={
+            "multipart/form-data": AudioInputSerializer,
+            "application/json": AudioInputSerializer,
+        },
+        responses={201: AudioSerializer},
+    )
     @action(detail=True, methods=["post"])
     def audio(self, request, tenant_slug, routing_id):
         routing = self.get_object()
@@ -133,8 +144,14 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         if upload is None:
             item = services.generate_audio(actor=self.actor, routing=routing, language=language)
         else:
-            item = services.upload_audio(actor=self.actor, routing=routing, language=language,
-                                         fileobj=upload, name=upload.name, size=upload.size)
+            item = services.upload_audio(
+                actor=self.actor,
+                routing=routing,
+                language=language,
+                fileobj=upload,
+                name=upload.name,
+                size=upload.size,
+            )
         return Response(services.audio_summary(item), status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])
@@ -170,7 +187,7 @@ def wav_response(request, data: bytes, *, filename: str) -> HttpResponse:
         except ValueError:
             start, end = 0, -1
         if 0 <= start <= end < total:
-            response = HttpResponse(data[start:end + 1], status=206, content_type="audio/wav")
+            response = HttpResponse(data[start : end + 1], status=206, content_type="audio/wav")
             response["Content-Range"] = f"bytes {start}-{end}/{total}"
         else:
             response = HttpResponse(status=416)

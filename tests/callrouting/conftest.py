@@ -21,8 +21,9 @@ def store_dir(settings, tmp_path):
 
 @pytest.fixture
 def routing(tenant_a, admin_a):
-    return services.create_routing(actor=admin_a, tenant=tenant_a,
-                                   values={"name": "Hotline", "mode": "opt_out"})
+    return services.create_routing(
+        actor=admin_a, tenant=tenant_a, values={"name": "Hotline", "mode": "opt_out"}
+    )
 
 
 @pytest.fixture

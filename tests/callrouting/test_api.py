@@ -20,17 +20,25 @@ def url(tenant, name, **kwargs):
 
 def test_admin_creates_edits_publishes_and_rolls_back(api, admin_a, tenant_a):
     client = api(admin_a)
-    created = client.post(url(tenant_a, "routing-list"), {
-        "name": "Support", "mode": "opt_out", "covers_all": False,
-        "numbers": ["+49 30 1234-0", "201"]}, format="json")
+    created = client.post(
+        url(tenant_a, "routing-list"),
+        {
+            "name": "Support",
+            "mode": "opt_out",
+            "covers_all": False,
+            "numbers": ["+49 30 1234-0", "201"],
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     body = created.json()
     assert body["numbers"] == ["+493012340", "201"] and body["published_version"] is None
     detail = url(tenant_a, "routing-detail", routing_id=body["id"])
     bad = client.patch(detail, {"timeout_seconds": 60}, format="json")
     assert bad.status_code == 400 and bad.json()["code"] == "timeout_out_of_range"
-    assert client.patch(detail, {"timeout_seconds": 7}, format="json").json()[
-        "timeout_seconds"] == 7
+    assert (
+        client.patch(detail, {"timeout_seconds": 7}, format="json").json()["timeout_seconds"] == 7
+    )
     published = client.post(url(tenant_a, "routing-publish", routing_id=body["id"]))
     assert published.status_code == 201 and published.json()["number"] == 1
     client.patch(detail, {"repeats": 3}, format="json")
@@ -41,11 +49,13 @@ def test_admin_creates_edits_publishes_and_rolls_back(api, admin_a, tenant_a):
     assert [v["number"] for v in versions] == [2, 1]
     diff = client.get(url(tenant_a, "routing-diff", routing_id=body["id"]) + "?from=1&to=2")
     assert diff.json()["changes"] == [{"field": "repeats", "old": 1, "new": 3}]
-    rolled = client.post(url(tenant_a, "routing-rollback", routing_id=body["id"]),
-                         {"version": 1}, format="json")
+    rolled = client.post(
+        url(tenant_a, "routing-rollback", routing_id=body["id"]), {"version": 1}, format="json"
+    )
     assert rolled.status_code == 201 and rolled.json()["rolled_back_to"] == 1
-    again = client.post(url(tenant_a, "routing-rollback", routing_id=body["id"]),
-                        {"version": 1}, format="json")
+    again = client.post(
+        url(tenant_a, "routing-rollback", routing_id=body["id"]), {"version": 1}, format="json"
+    )
     assert again.status_code == 400 and again.json()["code"] == "already_current"
 
 
@@ -54,8 +64,11 @@ def test_overlap_and_duplicate_key_answer_stable_codes(api, admin_a, tenant_a, p
     other = client.post(url(tenant_a, "routing-list"), {"name": "Two"}, format="json").json()
     response = client.post(url(tenant_a, "routing-publish", routing_id=other["id"]))
     assert response.status_code == 400 and response.json()["code"] == "overlapping_numbers"
-    response = client.patch(url(tenant_a, "routing-detail", routing_id=other["id"]),
-                            {"mode": "opt_in", "consent_key": "9"}, format="json")
+    response = client.patch(
+        url(tenant_a, "routing-detail", routing_id=other["id"]),
+        {"mode": "opt_in", "consent_key": "9"},
+        format="json",
+    )
     assert response.json()["code"] == "duplicate_key"
 
 
@@ -69,8 +82,9 @@ def test_roles(api, compliance_a, agent_a, tenant_a, routing):
 def test_simulate_draft_and_published(api, admin_a, tenant_a, routing):
     client = api(admin_a)
     sim = url(tenant_a, "routing-simulate", routing_id=routing.pk)
-    body = client.post(sim, {"behaviour": "objection_key", "after_seconds": 2},
-                       format="json").json()
+    body = client.post(
+        sim, {"behaviour": "objection_key", "after_seconds": 2}, format="json"
+    ).json()
     assert body["outcome"] == "objected" and body["recording"] == "discarded"
     assert body["listen_in"] == "refused" and body["steps"][-2]["key"] == "9"
     response = client.post(sim, {"behaviour": "no_key", "source": "published"}, format="json")
@@ -101,8 +115,9 @@ def test_schema_is_served(api, admin_a, tenant_a, pbx_api, node_a):
     assert pbx_api(node_a).get(reverse("pbx-routing-schema")).json() == EXPORT_SCHEMA
 
 
-def test_pbx_export_follows_the_schema_with_etag_and_304(pbx_api, node_a, admin_a, routing,
-                                                        tenant_b, node_b):
+def test_pbx_export_follows_the_schema_with_etag_and_304(
+    pbx_api, node_a, admin_a, routing, tenant_b, node_b
+):
     from callrouting import services
 
     client = pbx_api(node_a)
@@ -139,6 +154,9 @@ def test_pbx_export_follows_the_schema_with_etag_and_304(pbx_api, node_a, admin_
 
 
 def test_new_routing_gets_the_default_texts_of_its_mode(api, admin_a, tenant_a):
-    body = api(admin_a).post(url(tenant_a, "routing-list"), {"name": "In", "mode": "opt_in"},
-                             format="json").json()
+    body = (
+        api(admin_a)
+        .post(url(tenant_a, "routing-list"), {"name": "In", "mode": "opt_in"}, format="json")
+        .json()
+    )
     assert "{consent_key}" in body["text_de"] and "{consent_key}" in body["text_en"]

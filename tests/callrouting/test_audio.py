@@ -16,16 +16,16 @@ from recordings.storage import get_store
 
 def telephony(data: bytes):
     info = soundfile.info(io.BytesIO(data))
-    assert (info.format, info.subtype, info.samplerate, info.channels) == (
-        "WAV", "PCM_16", 8000, 1)
+    assert (info.format, info.subtype, info.samplerate, info.channels) == ("WAV", "PCM_16", 8000, 1)
     return info
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
 @pytest.mark.parametrize("mode", ["notice", "opt_out", "opt_in"])
 def test_generated_audio_is_telephony_wav_of_plausible_duration(language, mode):
-    text = render_text(default_text(mode, language), language=language, objection_key="9",
-                       consent_key="1")
+    text = render_text(
+        default_text(mode, language), language=language, objection_key="9", consent_key="1"
+    )
     result = audio.synthesise(text, language)
     info = telephony(result.data)
     words = len(text.split())
@@ -60,8 +60,9 @@ def test_upload_is_converted_to_telephony_wav(fmt):
     assert info.frames / info.samplerate == pytest.approx(1.5, abs=0.05)
 
 
-@pytest.mark.parametrize(("payload", "code"), [
-    (b"", "empty"), (b"this is not audio at all" * 10, "not_audio")])
+@pytest.mark.parametrize(
+    ("payload", "code"), [(b"", "empty"), (b"this is not audio at all" * 10, "not_audio")]
+)
 def test_upload_refuses_what_is_not_audio(payload, code):
     with pytest.raises(audio.AudioError) as info:
         audio.convert_upload(io.BytesIO(payload))
@@ -81,14 +82,24 @@ def test_services_store_audio_and_audit(routing, admin_a, tenant_a):
     telephony(get_store().read_small(generated.storage_key, 10_000_000))
     again = services.generate_audio(actor=admin_a, routing=routing, language="de")
     assert again.pk == generated.pk
-    uploaded = services.upload_audio(actor=admin_a, routing=routing, language="en",
-                                     fileobj=write("WAV"), name="hello.wav")
+    uploaded = services.upload_audio(
+        actor=admin_a, routing=routing, language="en", fileobj=write("WAV"), name="hello.wav"
+    )
     routing.refresh_from_db()
     assert (routing.audio_de_id, routing.audio_en_id) == (generated.pk, uploaded.pk)
-    actions = list(AuditEvent.objects.for_actor(admin_a, tenant_a).filter(
-        action__startswith="routing.audio").values_list("action", flat=True).order_by("seq"))
+    actions = list(
+        AuditEvent.objects.for_actor(admin_a, tenant_a)
+        .filter(action__startswith="routing.audio")
+        .values_list("action", flat=True)
+        .order_by("seq")
+    )
     assert actions == ["routing.audio_generated", "routing.audio_uploaded"]
     with pytest.raises(ValidationError) as info:
-        services.upload_audio(actor=admin_a, routing=routing, language="en",
-                              fileobj=io.BytesIO(b"nope" * 100), name="x.wav")
+        services.upload_audio(
+            actor=admin_a,
+            routing=routing,
+            language="en",
+            fileobj=io.BytesIO(b"nope" * 100),
+            name="x.wav",
+        )
     assert info.value.error_dict["audio"][0].code == "not_audio"

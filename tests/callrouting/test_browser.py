@@ -16,8 +16,7 @@ def log_in(page, live_server, username, password, target):
     page.wait_for_url(f"{live_server.url}{target}")
 
 
-def test_admin_edits_plays_simulates_and_publishes(live_server, page, admin_a, password,
-                                                   routing):
+def test_admin_edits_plays_simulates_and_publishes(live_server, page, admin_a, password, routing):
     target = f"/t/alpha/routings/{routing.pk}/"
     log_in(page, live_server, "alice", password, target)
     assert page.locator("h1").inner_text() == "Hotline"
@@ -26,8 +25,7 @@ def test_admin_edits_plays_simulates_and_publishes(live_server, page, admin_a, p
     # Editing redraws the flow picture from the server without saving.
     page.select_option("#id_objection_key", "7")
     page.fill("#id_timeout_seconds", "12")
-    page.wait_for_function(
-        "document.querySelector('#flow-picture').textContent.includes('12 s')")
+    page.wait_for_function("document.querySelector('#flow-picture').textContent.includes('12 s')")
     assert "Taste 7" in page.locator("#flow-picture").inner_text()
     assert Routing.unscoped.get(pk=routing.pk).timeout_seconds == 5
     page.click("#save-draft")
@@ -39,8 +37,7 @@ def test_admin_edits_plays_simulates_and_publishes(live_server, page, admin_a, p
     page.locator('.audio-item[data-language="de"] button[name=generate]').click()
     page.wait_for_selector("#audio-de")
     page.click('[data-play="audio-de"]')
-    page.wait_for_function("document.querySelector('#audio-de').currentTime > 0.2",
-                           timeout=15000)
+    page.wait_for_function("document.querySelector('#audio-de').currentTime > 0.2", timeout=15000)
     duration = page.evaluate("document.querySelector('#audio-de').duration")
     assert duration > 5
 
@@ -58,8 +55,9 @@ def test_admin_edits_plays_simulates_and_publishes(live_server, page, admin_a, p
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#publish-button")
     page.wait_for_selector(".msg.success")
-    assert page.locator('[data-testid="published-badge"]').inner_text() == \
-        "Version 1 veröffentlicht"
+    assert (
+        page.locator('[data-testid="published-badge"]').inner_text() == "Version 1 veröffentlicht"
+    )
     version = Routing.unscoped.get(pk=routing.pk).published_version
     assert version.definition["keys"]["objection"] == "7"
     assert version.definition["timeout_seconds"] == 12

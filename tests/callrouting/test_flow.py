@@ -22,21 +22,31 @@ def picture(mode, **changes):
     return svg, texts, classes
 
 
-@pytest.mark.parametrize(("mode", "outcomes"), [
-    ("notice", ["node notified"]),
-    ("opt_out", ["node objected", "node notified", "node invalid"]),
-    ("opt_in", ["node objected", "node consented", "node objected", "node invalid"]),
-])
+@pytest.mark.parametrize(
+    ("mode", "outcomes"),
+    [
+        ("notice", ["node notified"]),
+        ("opt_out", ["node objected", "node notified", "node invalid"]),
+        ("opt_in", ["node objected", "node consented", "node objected", "node invalid"]),
+    ],
+)
 def test_each_mode_draws_its_branches(mode, outcomes):
     _svg, _texts, classes = picture(mode)
-    assert [c for c in classes if c.split()[1] in
-            ("objected", "consented", "notified", "invalid")] == outcomes
+    assert [
+        c for c in classes if c.split()[1] in ("objected", "consented", "notified", "invalid")
+    ] == outcomes
 
 
 def test_picture_names_keys_timeout_numbers_and_route():
-    _svg, texts, _ = picture("opt_out", covers_all=False, numbers=["+49301234", "201"],
-                             objection_key="7", timeout_seconds=12, repeats=2,
-                             objection_route_to="+49309999")
+    _svg, texts, _ = picture(
+        "opt_out",
+        covers_all=False,
+        numbers=["+49301234", "201"],
+        objection_key="7",
+        timeout_seconds=12,
+        repeats=2,
+        objection_route_to="+49309999",
+    )
     assert "+49301234, 201" in texts and "Taste 7" in texts
     assert "12 s, 2 × wiederholt" in texts and "weiter an +49309999" in texts
 

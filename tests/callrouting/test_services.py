@@ -36,23 +36,29 @@ def test_default_texts_name_recording_listen_in_and_the_choice():
     assert "{consent_key}" in opt_in["text_de"] and "{consent_key}" in opt_in["text_en"]
 
 
-@pytest.mark.parametrize(("changes", "field", "code"), [
-    ({"mode": "opt_in", "objection_key": "1", "consent_key": "1"}, "consent_key",
-     "duplicate_key"),
-    ({"timeout_seconds": 0}, "timeout_seconds", "timeout_out_of_range"),
-    ({"timeout_seconds": 31}, "timeout_seconds", "timeout_out_of_range"),
-    ({"repeats": 4}, "repeats", "repeats_out_of_range"),
-    ({"objection_key": "A"}, "objection_key", "invalid_key"),
-    ({"objection_key": ""}, "objection_key", "key_required"),
-    ({"covers_all": False, "numbers": []}, "numbers", "numbers_required"),
-    ({"covers_all": False, "numbers": "+4930123, abc"}, "numbers", "invalid_number"),
-    ({"covers_all": False, "numbers": "201, 201"}, "numbers", "duplicate_number"),
-    ({"languages": ["fr"]}, "languages", "invalid_language"),
-    ({"text_de": ""}, "text_de", "text_required"),
-    ({"text_en": "Press {foo}"}, "text_en", "unknown_placeholder"),
-    ({"text_en": "We record. Press 5 to object."}, "text_en", "key_not_announced"),
-    ({"name": ""}, "name", "name_required"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        (
+            {"mode": "opt_in", "objection_key": "1", "consent_key": "1"},
+            "consent_key",
+            "duplicate_key",
+        ),
+        ({"timeout_seconds": 0}, "timeout_seconds", "timeout_out_of_range"),
+        ({"timeout_seconds": 31}, "timeout_seconds", "timeout_out_of_range"),
+        ({"repeats": 4}, "repeats", "repeats_out_of_range"),
+        ({"objection_key": "A"}, "objection_key", "invalid_key"),
+        ({"objection_key": ""}, "objection_key", "key_required"),
+        ({"covers_all": False, "numbers": []}, "numbers", "numbers_required"),
+        ({"covers_all": False, "numbers": "+4930123, abc"}, "numbers", "invalid_number"),
+        ({"covers_all": False, "numbers": "201, 201"}, "numbers", "duplicate_number"),
+        ({"languages": ["fr"]}, "languages", "invalid_language"),
+        ({"text_de": ""}, "text_de", "text_required"),
+        ({"text_en": "Press {foo}"}, "text_en", "unknown_placeholder"),
+        ({"text_en": "We record. Press 5 to object."}, "text_en", "key_not_announced"),
+        ({"name": ""}, "name", "name_required"),
+    ],
+)
 def test_validation_refuses_with_a_stable_code(changes, field, code):
     assert code in refused(**changes).get(field, []), refused(**changes)
 
@@ -66,15 +72,24 @@ def test_validation_message_is_translated():
 
 
 def test_create_and_edit_draft_are_audited(routing, admin_a):
-    assert AuditEvent.objects.for_actor(admin_a, routing.tenant).filter(
-        action="routing.created").count() == 1
+    assert (
+        AuditEvent.objects.for_actor(admin_a, routing.tenant)
+        .filter(action="routing.created")
+        .count()
+        == 1
+    )
     services.update_routing(actor=admin_a, routing=routing, values={"timeout_seconds": 8})
     event = AuditEvent.objects.for_actor(admin_a, routing.tenant).get(
-        action="routing.draft_changed")
+        action="routing.draft_changed"
+    )
     assert event.data["changed"] == {"timeout_seconds": {"before": 5, "after": 8}}
     services.update_routing(actor=admin_a, routing=routing, values={"timeout_seconds": 8})
-    assert AuditEvent.objects.for_actor(admin_a, routing.tenant).filter(
-        action="routing.draft_changed").count() == 1
+    assert (
+        AuditEvent.objects.for_actor(admin_a, routing.tenant)
+        .filter(action="routing.draft_changed")
+        .count()
+        == 1
+    )
 
 
 def test_refused_edit_changes_nothing(routing, admin_a):
@@ -96,25 +111,36 @@ def test_publish_creates_numbered_immutable_version_with_audio(routing, admin_a)
     second = services.publish_routing(actor=admin_a, routing=routing)
     assert second.number == 2
     assert RoutingVersion.unscoped.get(pk=version.pk).definition["repeats"] == 1
-    event = AuditEvent.objects.for_actor(admin_a, routing.tenant).filter(
-        action="routing.published").order_by("-seq").first()
+    event = (
+        AuditEvent.objects.for_actor(admin_a, routing.tenant)
+        .filter(action="routing.published")
+        .order_by("-seq")
+        .first()
+    )
     assert event.data["changes"] == [{"field": "repeats", "old": 1, "new": 2}]
 
 
 def test_publish_refuses_overlapping_numbers(tenant_a, admin_a):
-    first = services.create_routing(actor=admin_a, tenant=tenant_a, values={
-        "name": "Sales", "covers_all": False, "numbers": "+49301111, 201"})
+    first = services.create_routing(
+        actor=admin_a,
+        tenant=tenant_a,
+        values={"name": "Sales", "covers_all": False, "numbers": "+49301111, 201"},
+    )
     services.publish_routing(actor=admin_a, routing=first)
-    second = services.create_routing(actor=admin_a, tenant=tenant_a, values={
-        "name": "Support", "covers_all": False, "numbers": "202, 201"})
+    second = services.create_routing(
+        actor=admin_a,
+        tenant=tenant_a,
+        values={"name": "Support", "covers_all": False, "numbers": "202, 201"},
+    )
     with pytest.raises(ValidationError) as info:
         services.publish_routing(actor=admin_a, routing=second)
     assert codes(info.value) == {"numbers": ["overlapping_numbers"]}
     assert "Sales" in info.value.messages[0] and "201" in info.value.messages[0]
     services.update_routing(actor=admin_a, routing=second, values={"numbers": "202"})
     assert services.publish_routing(actor=admin_a, routing=second).number == 1
-    everything = services.create_routing(actor=admin_a, tenant=tenant_a,
-                                         values={"name": "All", "covers_all": True})
+    everything = services.create_routing(
+        actor=admin_a, tenant=tenant_a, values={"name": "All", "covers_all": True}
+    )
     with pytest.raises(ValidationError):
         services.publish_routing(actor=admin_a, routing=everything)
 
@@ -128,10 +154,16 @@ def test_names_are_unique_per_tenant(routing, admin_a, tenant_a, tenant_b, admin
 
 def test_rollback_publishes_old_definition_again_and_resets_draft(routing, admin_a):
     services.publish_routing(actor=admin_a, routing=routing)
-    services.update_routing(actor=admin_a, routing=routing,
-                            values={"mode": "opt_in", "objection_key": "",
-                                    "text_de": "Bitte {consent_key} drücken.",
-                                    "text_en": "Press {consent_key} to agree."})
+    services.update_routing(
+        actor=admin_a,
+        routing=routing,
+        values={
+            "mode": "opt_in",
+            "objection_key": "",
+            "text_de": "Bitte {consent_key} drücken.",
+            "text_en": "Press {consent_key} to agree.",
+        },
+    )
     v2 = services.publish_routing(actor=admin_a, routing=routing)
     assert v2.definition["mode"] == "opt_in"
     v3 = services.rollback_routing(actor=admin_a, routing=routing, number=1)
@@ -148,15 +180,17 @@ def test_rollback_publishes_old_definition_again_and_resets_draft(routing, admin
     with pytest.raises(ValidationError) as info:
         services.rollback_routing(actor=admin_a, routing=routing, number=99)
     assert codes(info.value) == {"version": ["unknown_version"]}
-    event = AuditEvent.objects.for_actor(admin_a, routing.tenant).get(
-        action="routing.rolled_back")
+    event = AuditEvent.objects.for_actor(admin_a, routing.tenant).get(action="routing.rolled_back")
     assert (event.data["to"], event.data["from"], event.data["version"]) == (1, 2, 3)
 
 
 def test_changed_text_gets_new_audio_at_publish(routing, admin_a):
     v1 = services.publish_routing(actor=admin_a, routing=routing)
-    services.update_routing(actor=admin_a, routing=routing, values={
-        "text_en": "Short. Press {objection_key} to object."})
+    services.update_routing(
+        actor=admin_a,
+        routing=routing,
+        values={"text_en": "Short. Press {objection_key} to object."},
+    )
     v2 = services.publish_routing(actor=admin_a, routing=routing)
     old_en, new_en = (v.definition["languages"][1]["audio"] for v in (v1, v2))
     assert old_en["id"] != new_en["id"] and new_en["duration"] < old_en["duration"]

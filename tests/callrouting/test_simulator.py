@@ -6,13 +6,14 @@ from callrouting.definition import build_definition
 from callrouting.services import default_values
 from callrouting.simulator import simulate
 
-AUDIO = {"de": {"id": 1, "sha256": "a" * 64, "duration": 10.0, "source": "generated"},
-         "en": {"id": 2, "sha256": "b" * 64, "duration": 8.0, "source": "generated"}}
+AUDIO = {
+    "de": {"id": 1, "sha256": "a" * 64, "duration": 10.0, "source": "generated"},
+    "en": {"id": 2, "sha256": "b" * 64, "duration": 8.0, "source": "generated"},
+}
 
 
 def definition(mode, **changes):
-    values = {**default_values(name="T", mode=mode), "repeats": 1, "timeout_seconds": 5,
-              **changes}
+    values = {**default_values(name="T", mode=mode), "repeats": 1, "timeout_seconds": 5, **changes}
     return build_definition(values, AUDIO)
 
 
@@ -70,16 +71,18 @@ def test_wrong_key_repeats_the_announcement_then_silence_decides():
 
 
 def test_objection_routes_to_another_destination_when_configured():
-    result = simulate(definition("opt_out", objection_route_to="+49301234"),
-                      behaviour="objection_key")
+    result = simulate(
+        definition("opt_out", objection_route_to="+49301234"), behaviour="objection_key"
+    )
     assert result.route_to == "+49301234" and result.steps[-1].kind == "route"
-    assert simulate(definition("opt_out", objection_route_to="+49301234"),
-                    behaviour="no_key").route_to is None
+    assert (
+        simulate(definition("opt_out", objection_route_to="+49301234"), behaviour="no_key").route_to
+        is None
+    )
 
 
 def test_hang_up_is_during_the_announcement_and_english_uses_its_own_audio():
-    result = simulate(definition("opt_out"), behaviour="hang_up", language="en",
-                      after_seconds=99)
+    result = simulate(definition("opt_out"), behaviour="hang_up", language="en", after_seconds=99)
     assert result.steps[-1].at == 8.0 and result.audio["id"] == 2
     assert "press 9" in result.text
 

@@ -23,10 +23,20 @@ def test_admin_creates_edits_and_publishes_in_german(web, admin_a, tenant_a):
     html = edit.content.decode()
     assert "<svg" in html and "Einwilligung" in html
     assert "onclick" not in html and "<script>" not in html
-    form = {"name": "Zentrale", "mode": "opt_in", "covers_all": "on", "numbers": "",
-            "objection_key": "9", "consent_key": "9", "timeout_seconds": "5", "repeats": "1",
-            "languages": ["de", "en"], "text_de": routing.text_de, "text_en": routing.text_en,
-            "objection_route_to": ""}
+    form = {
+        "name": "Zentrale",
+        "mode": "opt_in",
+        "covers_all": "on",
+        "numbers": "",
+        "objection_key": "9",
+        "consent_key": "9",
+        "timeout_seconds": "5",
+        "repeats": "1",
+        "languages": ["de", "en"],
+        "text_de": routing.text_de,
+        "text_en": routing.text_en,
+        "objection_route_to": "",
+    }
     refused = client.post(page(tenant_a, "edit", routing_id=routing.pk), form)
     assert refused.status_code == 400 and "zweimal" in refused.content.decode()
     form["consent_key"] = "1"
@@ -44,22 +54,47 @@ def test_flow_preview_follows_unsaved_values(web, admin_a, tenant_a, routing):
     url = page(tenant_a, "flow", routing_id=routing.pk)
     saved = client.get(url)
     assert saved["Content-Type"] == "image/svg+xml" and "Taste 9" in saved.content.decode()
-    edited = client.get(url, {"name": "X", "mode": "opt_out", "objection_key": "7",
-                              "timeout_seconds": "12", "repeats": "2",
-                              "languages": ["de"], "text_de": "Drücken Sie {objection_key}.",
-                              "covers_all": "on"})
+    edited = client.get(
+        url,
+        {
+            "name": "X",
+            "mode": "opt_out",
+            "objection_key": "7",
+            "timeout_seconds": "12",
+            "repeats": "2",
+            "languages": ["de"],
+            "text_de": "Drücken Sie {objection_key}.",
+            "covers_all": "on",
+        },
+    )
     body = edited.content.decode()
     assert edited.status_code == 200 and "12 s" in body and "7" in body
-    invalid = client.get(url, {**{"name": "X", "mode": "opt_out", "languages": ["de"],
-                                  "text_de": "x {objection_key}", "objection_key": "9",
-                                  "repeats": "1"}, "timeout_seconds": "99"})
+    invalid = client.get(
+        url,
+        {
+            **{
+                "name": "X",
+                "mode": "opt_out",
+                "languages": ["de"],
+                "text_de": "x {objection_key}",
+                "objection_key": "9",
+                "repeats": "1",
+            },
+            "timeout_seconds": "99",
+        },
+    )
     assert invalid.status_code == 400 and "<svg" in invalid.content.decode()
 
 
 def test_simulator_on_the_page(web, admin_a, tenant_a, routing):
-    html = web(admin_a).get(page(tenant_a, "edit", routing_id=routing.pk),
-                            {"behaviour": "objection_key", "language": "de",
-                             "after_seconds": "3"}).content.decode()
+    html = (
+        web(admin_a)
+        .get(
+            page(tenant_a, "edit", routing_id=routing.pk),
+            {"behaviour": "objection_key", "language": "de", "after_seconds": "3"},
+        )
+        .content.decode()
+    )
     assert 'data-outcome="objected"' in html and "verworfen" in html and "abgelehnt" in html
 
 
@@ -69,11 +104,14 @@ def test_audio_generate_and_play(web, admin_a, tenant_a, routing):
     routing.refresh_from_db()
     wav = client.get(page(tenant_a, "audio-file", routing_id=routing.pk, language="de"))
     assert wav.status_code == 200 and wav.content[:4] == b"RIFF"
-    ranged = client.get(page(tenant_a, "audio-file", routing_id=routing.pk, language="de"),
-                        HTTP_RANGE="bytes=10-19")
+    ranged = client.get(
+        page(tenant_a, "audio-file", routing_id=routing.pk, language="de"), HTTP_RANGE="bytes=10-19"
+    )
     assert ranged.status_code == 206 and len(ranged.content) == 10
-    assert client.get(page(tenant_a, "audio-file", routing_id=routing.pk,
-                           language="en")).status_code == 404
+    assert (
+        client.get(page(tenant_a, "audio-file", routing_id=routing.pk, language="en")).status_code
+        == 404
+    )
 
 
 def test_compliance_sees_but_cannot_change(web, compliance_a, agent_a, tenant_a, routing):
@@ -90,8 +128,9 @@ def test_rollback_from_the_versions_page(web, admin_a, tenant_a, published):
     services.update_routing(actor=admin_a, routing=routing, values={"repeats": 2})
     services.publish_routing(actor=admin_a, routing=routing)
     client = web(admin_a)
-    response = client.post(page(tenant_a, "rollback", routing_id=routing.pk), {"version": "1"},
-                           follow=True)
+    response = client.post(
+        page(tenant_a, "rollback", routing_id=routing.pk), {"version": "1"}, follow=True
+    )
     assert response.status_code == 200
     routing.refresh_from_db()
     assert routing.published_version.number == 3 and routing.repeats == 1
@@ -101,8 +140,11 @@ def test_diff_on_the_page_speaks_german(web, admin_a, tenant_a, published):
     from callrouting import services
 
     routing = published.routing
-    services.update_routing(actor=admin_a, routing=routing, values={
-        "mode": "notice", "text_de": "Wir zeichnen auf.", "text_en": "We record."})
+    services.update_routing(
+        actor=admin_a,
+        routing=routing,
+        values={"mode": "notice", "text_de": "Wir zeichnen auf.", "text_en": "We record."},
+    )
     html = web(admin_a).get(page(tenant_a, "edit", routing_id=routing.pk)).content.decode()
     diff = html.split('id="publish"')[1]
     assert "Ansage (Deutsch)" in diff and "Wir zeichnen auf." in diff

@@ -24,8 +24,13 @@ class RoutingInputSerializer(serializers.Serializer):
     consent_key = serializers.CharField(required=False, allow_blank=True, max_length=1)
     timeout_seconds = serializers.IntegerField(required=False)
     repeats = serializers.IntegerField(required=False)
+    # Plain strings (the service answers ``invalid_language``); one enum per choice set keeps
+    # the OpenAPI schema free of naming collisions.
     languages = serializers.ListField(
-        child=serializers.ChoiceField(choices=Language.choices), required=False, max_length=2
+        child=serializers.CharField(max_length=2),
+        required=False,
+        max_length=2,
+        help_text="de, en or both, in the order the PBX offers them",
     )
     text_de = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     text_en = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -68,6 +73,8 @@ class RoutingSerializer(serializers.ModelSerializer):
 
 
 class VersionSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="published or rollback")
+
     class Meta:
         model = RoutingVersion
         fields = [

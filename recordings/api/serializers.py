@@ -107,7 +107,7 @@ class ConsentReportSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(required=False)
     routing_version = serializers.CharField(
         required=False, help_text="the published routing version played (its version_id)")
-    language = serializers.ChoiceField(choices=["de", "en"], required=False)
+    language = serializers.CharField(required=False, max_length=2, help_text="de or en")
     key = serializers.CharField(required=False, max_length=1, help_text="the key pressed")
 
 

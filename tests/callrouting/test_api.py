@@ -160,3 +160,12 @@ def test_new_routing_gets_the_default_texts_of_its_mode(api, admin_a, tenant_a):
         .json()
     )
     assert "{consent_key}" in body["text_de"] and "{consent_key}" in body["text_en"]
+
+
+def test_unknown_language_is_refused_by_code(api, admin_a, tenant_a, routing):
+    response = api(admin_a).patch(
+        url(tenant_a, "routing-detail", routing_id=routing.pk),
+        {"languages": ["fr"]},
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "invalid_language"

@@ -151,3 +151,13 @@ def test_diff_on_the_page_speaks_german(web, admin_a, tenant_a, published):
     assert "nur ansagen" in diff and "ansagen; eine Taste widerspricht" in diff
     assert "Schweigen gilt als" not in diff  # notice and opt_out: silence = notified both
     assert ">opt_out<" not in diff and ">notice<" not in diff
+
+
+def test_pages_in_english_on_request(web, admin_a, tenant_a, published):
+    client = web(admin_a)
+    client.cookies["django_language"] = "en"
+    html = client.get(page(tenant_a, "edit", routing_id=published.routing_id)).content.decode()
+    assert "Announcement audio" in html and "Ansage (Audio)" not in html
+    assert "Wait for a key" in html
+    listing = client.get(page(tenant_a, "list")).content.decode()
+    assert "announce; a key objects" in listing and "version 1" in listing

@@ -8,11 +8,13 @@ may report the caller's objection before the recording arrives); an invalid repo
 unknown call answers 404, because there is nothing to validate it against.
 """
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from callrouting.services import record_consent_proof
 from hostedpbx.api.base import PbxNodeAPIView
 from hostedpbx.api.errors import conflict
 from recordings import consent
@@ -99,12 +101,20 @@ class CallConsentView(_CallReportView):
     def post(self, request, call_id):
         body = self.report(request, call_id)
         data = body.validated_data
+        # What the caller heard and pressed (legal-notice routing), kept with the report.
+        proof = {k: data[k] for k in ("routing_version", "language", "key")
+                 if data.get(k) not in (None, "")}
         try:
-            call, _changed = consent.report_consent(
-                actor=self.node, tenant=self.tenant, call_id=call_id, outcome=data["outcome"],
-                source=data["source"], set_by=f"node:{self.node.name}",
-                note=data.get("note", ""), at=data.get("at"),
-                details=consent.call_details(body.call_details()))
+            with transaction.atomic():
+                call, _changed = consent.report_consent(
+                    actor=self.node, tenant=self.tenant, call_id=call_id,
+                    outcome=data["outcome"], source=data["source"],
+                    set_by=f"node:{self.node.name}", note=data.get("note", ""),
+                    at=data.get("at"), details=consent.call_details(body.call_details()))
+                if proof:
+                    record_consent_proof(actor=self.node, tenant=self.tenant, call=call,
+                                         outcome=data["outcome"], reported_at=data.get("at"),
+                                         **proof)
         except consent.ConsentFinal as exc:
             raise conflict("consent_final", str(exc))
         return Response(CallConsentSerializer(call).data)

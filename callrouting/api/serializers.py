@@ -1,0 +1,106 @@
+from rest_framework import serializers
+
+from ..choices import CallerBehaviour, Language, Mode
+from ..models import Routing, RoutingVersion
+
+
+class AudioSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    duration = serializers.FloatField()
+    source = serializers.CharField()
+
+
+class RoutingInputSerializer(serializers.Serializer):
+    """The draft's fields; all optional on update (PATCH and PUT change what is sent)."""
+
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    covers_all = serializers.BooleanField(required=False)
+    numbers = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=500
+    )
+    mode = serializers.ChoiceField(choices=Mode.choices, required=False)
+    objection_key = serializers.CharField(required=False, allow_blank=True, max_length=1)
+    consent_key = serializers.CharField(required=False, allow_blank=True, max_length=1)
+    timeout_seconds = serializers.IntegerField(required=False)
+    repeats = serializers.IntegerField(required=False)
+    # Plain strings (the service answers ``invalid_language``); one enum per choice set keeps
+    # the OpenAPI schema free of naming collisions.
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=2),
+        required=False,
+        max_length=2,
+        help_text="de, en or both, in the order the PBX offers them",
+    )
+    text_de = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    text_en = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    objection_route_to = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class RoutingSerializer(serializers.ModelSerializer):
+    published_version = serializers.SerializerMethodField()
+    audio = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Routing
+        fields = [
+            "id",
+            "name",
+            "covers_all",
+            "numbers",
+            "mode",
+            "objection_key",
+            "consent_key",
+            "timeout_seconds",
+            "repeats",
+            "languages",
+            "text_de",
+            "text_en",
+            "objection_route_to",
+            "published_version",
+            "audio",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_published_version(self, obj) -> int | None:
+        return obj.published_version.number if obj.published_version_id else None
+
+    def get_audio(self, obj) -> dict:
+        from ..services import audio_summary
+
+        return {lang: audio_summary(obj.audio(lang)) for lang in ("de", "en")}
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="published or rollback")
+
+    class Meta:
+        model = RoutingVersion
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "rolled_back_to",
+            "published_at",
+            "published_by",
+            "definition",
+        ]
+
+
+class SimulateInputSerializer(serializers.Serializer):
+    behaviour = serializers.ChoiceField(choices=CallerBehaviour.choices)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    after_seconds = serializers.FloatField(required=False, min_value=0, max_value=600)
+    source = serializers.ChoiceField(
+        choices=[("draft", "draft"), ("published", "published")], required=False, default="draft"
+    )
+
+
+class RollbackInputSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+
+
+class AudioInputSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=Language.choices)
+    audio = serializers.FileField(required=False, help_text="omit to generate from the text")

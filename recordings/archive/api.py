@@ -167,6 +167,8 @@ class ExportViewSet(
                 actor=self.actor, tenant=self.tenant, export=export, reason=_reason(request)
             )
         except ValidationError as exc:
+            if exc.code == "reason_required":
+                raise
             raise conflict("export_not_ready", " ".join(exc.messages))
         response = StreamingHttpResponse(body.chunks, content_type="application/zip")
         response["Content-Length"] = str(body.length)

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 import audit
 from recordings.choices import AudioState
 from recordings.models import Call, Export, ExportStatus, Recording
+from recordings.selectors import settings_for
 from recordings.storage import ObjectMissing, get_store
 
 from .policy import policy_for
@@ -121,11 +122,25 @@ def _size_text(n: int) -> str:
     return _("%(n)s MB") % {"n": number_format(round(mib, 1))}
 
 
+def require_access_reason(tenant, reason: str) -> None:
+    """Exports give the recordings' audio away: when the tenant requires a reason to play or
+    download (``RecordingSettings.access_reason_required``), exporting and downloading an
+    export need one too (``ValidationError`` ``reason_required``)."""
+    if settings_for(tenant).access_reason_required and not (reason or "").strip():
+        raise ValidationError(
+            _("Give a reason or case reference before exporting or downloading recordings."),
+            code="reason_required")
+
+
 def create_export(
     *, actor, tenant, queryset, filters: dict | None = None, reason: str = "", subject_request=None
 ) -> Export:
     """Queue an export of ``queryset`` (scoped already). Raises ``ValidationError`` with code
-    ``export_empty`` or ``export_too_large`` (with the sizes in the message)."""
+    ``export_empty`` or ``export_too_large`` (with the sizes in the message), or
+    ``reason_required`` (see :func:`require_access_reason`; a data-subject request is its own
+    reason)."""
+    if subject_request is None:
+        require_access_reason(tenant, reason)
     policy = policy_for(tenant)
     rows = list(
         queryset.order_by("started_at", "pk").values_list("pk", "size", "audio_state")[
@@ -376,6 +391,8 @@ def open_export(*, actor, tenant, export: Export, reason: str = ""):
     Raises ``ValidationError`` ``export_not_ready`` unless the export is ready."""
     if export.status != ExportStatus.READY or not export.storage_key:
         raise ValidationError(_("This export is not ready for download."), code="export_not_ready")
+    if export.subject_request_id is None:
+        require_access_reason(tenant, reason)
     body = get_store().get_range(export.storage_key)
     with transaction.atomic():
         audit.record(

@@ -7,6 +7,7 @@ from recordings.archive import permissions
 from recordings.archive.holds import active_hold
 from recordings.archive.policy import policy_for
 from recordings.choices import Consent
+from recordings.selectors import settings_for
 
 register = template.Library()
 
@@ -24,3 +25,10 @@ def archive_actions(recording, membership, tenant):
         "export": permissions.may_export(membership),
         "active_hold": active_hold(recording) if recording.legal_hold else None,
     }
+
+
+@register.simple_tag
+def access_reason_required(tenant) -> bool:
+    """Whether the tenant asks for a reason before recordings are played, downloaded or
+    exported (``RecordingSettings.access_reason_required``)."""
+    return settings_for(tenant).access_reason_required

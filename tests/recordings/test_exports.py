@@ -261,3 +261,31 @@ def test_an_export_whose_worker_died_is_built_again(
     exports.expire_exports()  # the periodic task; Celery runs eagerly here
     export.refresh_from_db()
     assert export.status == "ready" and export.done == 1
+
+
+def test_a_tenant_that_requires_a_reason_gets_one_for_exports_and_their_downloads(
+    tenant_a, admin_a, api, web, django_capture_on_commit_callbacks
+):
+    from recordings.archive_settings import update_recording_settings
+
+    update_recording_settings(actor=admin_a, tenant=tenant_a,
+                              changes={"access_reason_required": True})
+    recording = make_recording(tenant_a, audio=b"RIFF needs a reason" * 100)
+    client = api(admin_a)
+    refused = client.post(_list_url(tenant_a), {"ids": [recording.pk]}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "reason_required"
+    assert not Export.unscoped.filter(tenant=tenant_a).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(_list_url(tenant_a), {"ids": [recording.pk], "reason": "Fall 17"},
+                              format="json")
+    assert created.status_code == 202, created.content
+    export_id = created.json()["export_id"]
+    download = _detail_url(tenant_a, export_id, "download")
+    without = client.get(download)
+    assert without.status_code == 400 and without.json()["code"] == "reason_required"
+    assert client.get(download, {"reason": "Fall 17"}).status_code == 200
+    downloads = AuditEvent.objects.for_actor(admin_a, tenant_a).filter(
+        action="export.downloaded")
+    assert [event.data["reason"] for event in downloads] == ["Fall 17"]
+    page = web(admin_a).get(f"/t/{tenant_a.slug}/recordings/exports/{export_id}/")
+    assert 'id="download-reason"' in page.content.decode()

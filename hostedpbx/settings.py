@@ -327,10 +327,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two parts have a "mode": the monitoring mode (keys 1/2/3) and the routing's mode.
+    "ENUM_NAME_OVERRIDES": {
+        "MonitoringModeEnum": "supervision.choices.Mode",
+        "RoutingModeEnum": "callrouting.choices.Mode",
+    },
 }
 
 # --- Audit ----------------------------------------------------------------------------------
-# HMAC key for signed audit checkpoints; defaults to one derived from SECRET_KEY.
+# Ed25519 key of the signed audit checkpoints (audit/signing.py: PEM, base64 seed or a
+# passphrase); defaults to one derived from SECRET_KEY.
 AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY") or f"audit:{SECRET_KEY}"
 
 # --- Security (production) ------------------------------------------------------------------

@@ -195,9 +195,9 @@ class ConsentReportSerializer(CallDetailsSerializer):
                                      required=False, default=ConsentSource.PBX)
     at = AwareDateTimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    routing_version = serializers.CharField(required=False, max_length=64)
-    language = serializers.CharField(required=False, max_length=16)
-    key = serializers.CharField(required=False, max_length=16)
+    routing_version = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    key = serializers.CharField(required=False, allow_blank=True, max_length=16)
 
 
 class CallEndSerializer(CallDetailsSerializer):

@@ -7,16 +7,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from recordings import services as recording_services
-from recordings.selectors import access_call
+from recordings.selectors import access_call_for_objection
 
 from .permissions import may_record_objection
 from .policy import policy_for
 
 
 def access_call_to_object(*, actor, membership, tenant, call_id: str):
-    """The call (404 when the actor cannot see it); ``PermissionDenied`` when they see it but
-    the tenant's setting does not let them record an objection."""
-    call = access_call(actor=actor, tenant=tenant, call_id=call_id)
+    """The call (404 when the actor cannot see it, or when it carries another agent's
+    recording: ownership, see ``access_call_for_objection``); ``PermissionDenied`` when they
+    own it but the tenant's setting does not let them record an objection."""
+    call = access_call_for_objection(actor=actor, membership=membership, tenant=tenant,
+                                     call_id=call_id)
     if not may_record_objection(membership, call, policy_for(tenant)):
         raise PermissionDenied(_("You may not record an objection on this call."))
     return call

@@ -34,4 +34,11 @@ def may_record_objection(membership, call, policy) -> bool:
         return True
     if not policy.agents_may_object or not membership.pbx_user_id:
         return False
-    return bool(call.extension) and call.extension == membership.pbx_user.extension
+    extension = membership.pbx_user.extension
+    if not call.extension or call.extension != extension:
+        return False
+    # Ownership: an objection discards every recording of the call, so all must be theirs.
+    from recordings.models import Recording
+
+    return not Recording.unscoped.filter(tenant_id=call.tenant_id, call=call).exclude(
+        extension=extension).exists()

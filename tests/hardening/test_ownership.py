@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from recordings.archive.policy import update_policy
 from recordings.models import Call, Ingest, Recording
 from tests.factories import PbxUserFactory
 
@@ -52,8 +53,11 @@ def test_agent_cannot_discard_another_agents_recording_of_the_same_call(
     )
     mine = recording(tenant_a, call, "201", 1)
     theirs = recording(tenant_a, call, "202", 2)
+    # The tenant lets agents object on their own calls; this call is not only theirs.
+    update_policy(actor=None, tenant=tenant_a, agents_may_object=True)
     response = api(agent_a).post(
-        f"/api/v1/tenants/{tenant_a.slug}/calls/transfer-1/objection/", {}, format="json"
+        f"/api/v1/tenants/{tenant_a.slug}/calls/transfer-1/objection/",
+        {"reason": "Anrufer widerspricht"}, format="json"
     )
     assert response.status_code == 404
     for rec in (mine, theirs):

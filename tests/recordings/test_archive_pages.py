@@ -266,7 +266,13 @@ PAGES = [
     ("legal-hold", {"recording_id": "recording"}, KEEPERS_ONLY),
     ("legal-hold-bulk", {}, KEEPERS_ONLY),
     ("recording-delete", {"recording_id": "recording"}, KEEPERS_ONLY),
-    ("call-objection", {"call_id": "call"}, KEEPERS_ONLY),
+    # The call is agent 201's: the supervisor does not own it (404, like any call not theirs);
+    # the agent owns it, but the tenant does not let agents object (403).
+    (
+        "call-objection",
+        {"call_id": "call"},
+        {"admin_a": 200, "compliance_a": 200, "supervisor_a": 404, "agent_a": 403},
+    ),
     ("archive-settings", {}, EVERYONE),
     ("subject-requests", {}, KEEPERS_ONLY),
     ("subject-request", {"request_id": "subject"}, KEEPERS_ONLY),

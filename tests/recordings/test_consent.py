@@ -130,7 +130,8 @@ def test_supervisor_objects_only_on_own_calls(api, supervisor_a, tenant_a, inges
     ingest_file(wav, call_id="obj-5", extension="201")
     ingest_file(audio_samples.mulaw_wav(sample_dir), call_id="obj-6", extension="210")
     client = api(supervisor_a)
-    assert client.post(objection_url(tenant_a, "obj-5"), {"reason": "x"}).status_code == 403
+    # Not their call: answered like a call they cannot see.
+    assert client.post(objection_url(tenant_a, "obj-5"), {"reason": "x"}).status_code == 404
     assert client.post(objection_url(tenant_a, "obj-6"), {"reason": "x"}).status_code == 200
 
 

@@ -300,8 +300,12 @@ def test_an_agent_cannot_object_to_a_call_with_another_agents_recording(
         push(first, call_id="shared-call", extension="201")
         push(second, call_id="shared-call", extension="210")
     assert Recording.unscoped.filter(pbx_call_id="shared-call").count() == 2
+    from recordings.archive.policy import update_policy
+
+    # The tenant lets agents object on their own calls; this call is not only theirs.
+    update_policy(actor=None, tenant=tenant_a, agents_may_object=True)
     answer = api(agent_a).post(tenant_api(tenant_a, "call-objection", call_id="shared-call"),
-                               {}, format="json")
+                               {"reason": "Anrufer widerspricht"}, format="json")
     assert answer.status_code == 404
     assert not Recording.unscoped.filter(pbx_call_id="shared-call",
                                          audio_state="discarded").exists()

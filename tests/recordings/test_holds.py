@@ -50,7 +50,8 @@ def test_compliance_sets_and_lifts_a_hold_with_case_reference(tenant_a, complian
     assert hold.case_reference == "AZ 4 O 123/26" and hold.lifted_at is not None
     assert hold.lift_reason == "case closed" and hold.set_by == compliance_a
     actions = list(
-        AuditEvent.unscoped.filter(tenant=tenant_a, object_id=str(recording.pk)).values_list(
+        AuditEvent.unscoped.filter(tenant=tenant_a, object_id=str(recording.pk),
+                                   action__startswith="recording.").values_list(
             "action", flat=True
         )
     )

@@ -47,7 +47,7 @@ def test_admin_edits_plays_simulates_and_publishes(live_server, page, admin_a, p
     page.click("#run-simulation")
     result = page.locator('[data-testid="simulation"]')
     assert result.get_attribute("data-outcome") == "objected"
-    assert page.locator('[data-testid="sim-outcome"]').inner_text() == "widersprochen"
+    assert page.locator('[data-testid="sim-outcome"]').inner_text() == "Widerspruch erfasst"
     assert "Der Anrufer drückt 7." in result.inner_text()
     assert "verworfen" in result.inner_text() and "abgelehnt" in result.inner_text()
 

@@ -102,7 +102,7 @@ def test_pbx_scenario_objection_naming_the_version_discards_and_proves(
     with translation.override("de"):
         html = render_to_string(panels[0].template, panels[0].context)
     assert "Version 1" in html and "Deutsch" in html and "9" in html
-    assert "widersprochen" in html and "Taste 9" in html
+    assert "Widerspruch erfasst" in html and "Taste 9" in html
 
     report = selectors.version_report(published.routing)
     assert report[0]["calls"] == 1 and report[0]["objections"] == 1

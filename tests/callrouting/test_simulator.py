@@ -115,4 +115,4 @@ def test_step_descriptions_are_localised():
 
     with translation.override("de"):
         data = simulate(definition("opt_out"), behaviour="no_key", language="en").as_dict()
-    assert data["steps"][0]["description"] == "Die Ansage läuft (Durchgang 1, 8,0 s)."
+    assert data["steps"][0]["description"] == "Der Hinweis läuft (Durchgang 1, 8,0 s)."

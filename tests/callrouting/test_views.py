@@ -147,7 +147,7 @@ def test_diff_on_the_page_speaks_german(web, admin_a, tenant_a, published):
     )
     html = web(admin_a).get(page(tenant_a, "edit", routing_id=routing.pk)).content.decode()
     diff = html.split('id="publish"')[1]
-    assert "Ansage (Deutsch)" in diff and "Wir zeichnen auf." in diff
+    assert "Hinweis (Deutsch)" in diff and "Wir zeichnen auf." in diff
     assert "nur ansagen" in diff and "ansagen; eine Taste widerspricht" in diff
     assert "Schweigen gilt als" not in diff  # notice and opt_out: silence = notified both
     assert ">opt_out<" not in diff and ">notice<" not in diff

@@ -120,10 +120,11 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     @extend_schema(request=RollbackInputSerializer, responses={201: VersionSerializer})
     @action(detail=True, methods=["post"])
     def rollback(self, request, tenant_slug, routing_id):
+        routing = self.get_object()  # first: another tenant's routing answers 404, not 400
         params = RollbackInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         version = services.rollback_routing(
-            actor=self.actor, routing=self.get_object(), number=params.validated_data["version"]
+            actor=self.actor, routing=routing, number=params.validated_data["version"]
         )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 

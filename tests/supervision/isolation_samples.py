@@ -9,6 +9,8 @@ from tenancy.models import PbxUser
 
 def build(*, tenant, node, admin):
     agent = PbxUser.unscoped.get(tenant=tenant, extension="201")
+    if agent.client_type != "softphone_usb":  # the demo data (page walks) may differ
+        PbxUser.unscoped.filter(pk=agent.pk).update(client_type="softphone_usb")
     supervisor, _ = PbxUser.unscoped.get_or_create(
         tenant=tenant, extension="219", defaults={"display_name": "Isolde Iso"}
     )

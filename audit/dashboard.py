@@ -5,12 +5,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hostedpbx.dashboard import Tile
+from tenancy import permissions
 
 from .models import AuditEvent
 
 
 def tiles(*, actor, tenant, membership):
-    if membership.role not in ("admin", "compliance"):
+    if not permissions.may_review_audit(membership):
         return []
     since = timezone.now() - timedelta(hours=24)
     events = AuditEvent.objects.for_actor(actor, tenant)

@@ -98,7 +98,6 @@ class ComplianceSettingsView(TenantViewMixin, TemplateView):
     allowed_roles = REVIEWERS
 
     def get_context_data(self, **kwargs):
-        from twofactor.policy import ALWAYS_REQUIRED_ROLES
         from twofactor.services import has_confirmed_device
 
         context = super().get_context_data(**kwargs)
@@ -109,7 +108,8 @@ class ComplianceSettingsView(TenantViewMixin, TemplateView):
             form=kwargs.get("form") or ComplianceSettingsForm(instance=current),
             regulated_min_days=services.REGULATED_MIN_DAYS,
             accounts=[{"membership": m, "enrolled": has_confirmed_device(m.user),
-                       "required": m.role in ALWAYS_REQUIRED_ROLES or current.require_2fa_for_all}
+                       "required": permissions.role_always_needs_two_factor(m.role)
+                       or current.require_2fa_for_all}
                       for m in members],
             may_reset=may_reset_two_factor(self.membership),
             **_signing_context(self.tenant),

@@ -1,9 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from hostedpbx.navigation import NavItem
-
-from .permissions import may_view_routing, roles_where
+from tenancy import permissions
 
 NAV_ITEMS = [
-    NavItem(_("Legal notice"), "callrouting:list", roles=roles_where(may_view_routing), order=45),
+    NavItem(_("Legal notice"), "callrouting:list", roles=permissions.VIEW_ROUTINGS, order=45),
 ]

@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from hostedpbx.views import TenantViewMixin
+from tenancy import permissions
 
 from . import selectors, services
 from .api.views import wav_response
@@ -21,7 +22,7 @@ from .definition import diff_definitions
 from .flow import draw
 from .forms import AudioUploadForm, RoutingForm, SimulateForm
 from .models import RoutingAudio
-from .permissions import may_manage_routing, may_view_routing, roles_where
+from .permissions import may_manage_routing
 from .presentation import diff_rows
 from .simulator import simulate
 
@@ -29,7 +30,7 @@ AUDIO_LIMIT = 32 * 1024 * 1024
 
 
 class RoutingPageMixin(TenantViewMixin):
-    allowed_roles = roles_where(may_view_routing)
+    allowed_roles = permissions.VIEW_ROUTINGS
 
     @property
     def can_manage(self):

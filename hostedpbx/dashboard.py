@@ -2,8 +2,9 @@
 
 Each part may define ``def tiles(*, actor, tenant, membership) -> list[Tile]``; a part shows
 only what the membership's role may see. A part whose tiles are for some roles only may say so
-with ``ROLES = frozenset({...})`` in its module (e.g. the tenant's licence stock is for
-admins and compliance officers; agents and supervisors see their own calls instead).
+with ``ROLES = permissions.SOME_CAPABILITY`` (tenancy/permissions.py) in its module (e.g. the
+tenant's licence stock is for admins and compliance officers; agents and supervisors see their
+own calls instead).
 
 A tile is a figure with a label, a link to the filtered list it counts, an optional note and a
 tone (a coloured stripe, always explained in words by the page); a tile with ``template``

@@ -2,12 +2,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hostedpbx.dashboard import Tile
+from tenancy import permissions
 
 from .selectors import pool_usage
 
 # The tenant's licence stock is for those who manage it; agents and supervisors see their own
 # recent calls on the overview instead (recordings/dashboard.py).
-ROLES = frozenset({"admin", "compliance"})
+ROLES = permissions.SEE_LICENCE_STOCK
 
 
 def tiles(*, actor, tenant, membership):

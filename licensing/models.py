@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hostedpbx.scoping import TenantOwnedModel, TenantQuerySet, scoped_managers
+from tenancy import permissions
 
 from .choices import License, PoolStatus
 
@@ -56,7 +57,7 @@ class LicenseAssignmentQuerySet(TenantQuerySet):
     def visible_q(self, membership):
         # Admins, compliance officers and supervisors see every assignment of the tenant; a
         # member (agent) sees only the licences of their own extension.
-        if membership.role == "member":
+        if permissions.sees_own_extension_only(membership):
             return Q(tenant_id=membership.tenant_id, pbx_user_id=membership.pbx_user_id)
         return Q(tenant_id=membership.tenant_id)
 

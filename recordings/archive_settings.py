@@ -10,15 +10,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 import audit
-from tenancy.choices import Role
+from tenancy import permissions
 
 from .models import RecordingSettings
 
 FIELDS = ("supervisors_see_all", "access_reason_required", "phone_region")
 
 
-def may_change_recording_settings(membership) -> bool:
-    return membership.role == Role.ADMIN
+may_change_recording_settings = permissions.may_change_recording_settings
 
 
 def _check_region(value: str) -> str:

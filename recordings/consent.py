@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from tenancy.choices import Role
+from tenancy import permissions
 from tenancy.models import PbxUser
 
 from .choices import AudioState, Consent, ConsentSource, IngestStatus
@@ -32,9 +32,8 @@ class ConsentFinal(Exception):
     code = "consent_final"
 
 
-def may_object_any_call(membership) -> bool:
-    """Admins and compliance officers may mark an objection on any call of the tenant."""
-    return membership.role in (Role.ADMIN, Role.COMPLIANCE)
+# Admins and compliance officers may mark an objection on any call of the tenant.
+may_object_any_call = permissions.may_object_any_call
 
 
 def objection_source(membership) -> str:

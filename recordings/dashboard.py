@@ -21,13 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from hostedpbx.dashboard import Tile
-from tenancy.choices import Role
+from tenancy import permissions
 
 from .choices import AudioState, Consent, IngestStatus
 from .models import Ingest, Recording, own_extension
 
 CHART_DAYS = 14
-KEEPERS = (Role.ADMIN, Role.COMPLIANCE)
 
 
 def list_url(slug, **params) -> str:
@@ -132,7 +131,7 @@ def tiles(*, actor, tenant, membership):
             order=44,
         ),
     ]
-    if membership.role in KEEPERS:
+    if permissions.may_keep_recordings(membership):
         out.extend(_keeper_tiles(actor=actor, tenant=tenant, visible=visible))
     else:
         out.append(_recent_calls_tile(membership=membership, visible=visible, slug=slug))

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from hostedpbx.scoping import TenantOwnedModel, TenantQuerySet, scoped_managers
-from tenancy.choices import Role
+from tenancy import permissions
 
 from .choices import (
     AudioState,
@@ -44,7 +44,7 @@ class ExtensionScopedQuerySet(TenantQuerySet):
     those of their own extension (none without one)."""
 
     def visible_q(self, membership):
-        if membership.role != Role.MEMBER:
+        if not permissions.sees_own_extension_only(membership):
             return Q(tenant_id=membership.tenant_id)
         extension = own_extension(membership)
         if not extension:
@@ -110,7 +110,7 @@ class IngestQuerySet(TenantQuerySet):
     uploaded themselves in the customer menu."""
 
     def visible_q(self, membership):
-        if membership.role in (Role.ADMIN, Role.COMPLIANCE):
+        if permissions.may_manage_ingests(membership):
             return Q(tenant_id=membership.tenant_id)
         return Q(tenant_id=membership.tenant_id, uploaded_by_id=membership.user_id)
 
@@ -224,7 +224,7 @@ def supervised_extensions(membership) -> set[str]:
 
 def sees_whole_tenant(membership) -> bool:
     """Admins and compliance officers see every recording of their tenant."""
-    return membership.role in (Role.ADMIN, Role.COMPLIANCE)
+    return permissions.sees_whole_tenant(membership)
 
 
 class RecordingQuerySet(TenantQuerySet):
@@ -244,7 +244,7 @@ class RecordingQuerySet(TenantQuerySet):
         extensions = set()
         if own_extension(membership):
             extensions.add(own_extension(membership))
-        if membership.role == Role.SUPERVISOR:
+        if permissions.supervises_agents(membership):
             extensions |= supervised_extensions(membership)
             whole = Exists(RecordingSettings.unscoped.filter(
                 tenant_id=OuterRef("tenant_id"), supervisors_see_all=True))
@@ -490,7 +490,7 @@ class ArchiveQuerySet(TenantQuerySet):
     everyone else only their own."""
 
     def visible_q(self, membership):
-        if membership.role in (Role.ADMIN, Role.COMPLIANCE):
+        if permissions.sees_whole_tenant(membership):
             return Q(tenant_id=membership.tenant_id)
         return Q(tenant_id=membership.tenant_id, created_by_id=membership.user_id)
 

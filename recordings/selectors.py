@@ -8,7 +8,7 @@ import uuid
 from django.db.models import Count
 from django.http import Http404
 
-from tenancy.choices import Role
+from tenancy import permissions
 
 from .choices import IngestStatus
 from .metadata import CALL_ID_RE
@@ -70,8 +70,7 @@ def access_call(*, actor, tenant, call_id: str) -> Call:
     return call
 
 
-def may_object_any_call(membership) -> bool:
-    return membership.role in (Role.ADMIN, Role.COMPLIANCE)
+may_object_any_call = permissions.may_object_any_call
 
 
 def access_call_for_objection(*, actor, membership, tenant, call_id: str) -> Call:

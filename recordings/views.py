@@ -24,7 +24,7 @@ from rest_framework.request import Request
 
 from hostedpbx.parts import collect_panels
 from hostedpbx.views import TenantViewMixin
-from tenancy.choices import Role
+from tenancy import permissions
 from tenancy.models import PbxUser
 
 from . import ingest_texts, services
@@ -54,7 +54,7 @@ from .selectors import (
 
 INGEST_ROWS = 100
 STATUS_POLL_SECONDS = 4
-INGEST_MANAGERS = frozenset({Role.ADMIN, Role.COMPLIANCE})
+INGEST_MANAGERS = permissions.MANAGE_INGESTS
 
 
 def duration_text(seconds) -> str:
@@ -268,12 +268,12 @@ class UploadView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        is_admin = self.membership.role == Role.ADMIN
+        any_extension = permissions.may_upload_for_any_extension(self.membership)
         context.update(
             own_extension=own_extension(self.membership),
-            choose_extension=is_admin,
+            choose_extension=any_extension,
             pbx_users=(PbxUser.objects.for_actor(self.actor, self.tenant)
-                       .filter(is_active=True).order_by("extension") if is_admin else []),
+                       .filter(is_active=True).order_by("extension") if any_extension else []),
             directions=Direction.choices,
             upload_url=reverse("recording-upload", kwargs={"tenant_slug": self.tenant.slug}),
             ingest_url_template=reverse(
@@ -324,7 +324,7 @@ class IngestStatusMixin(TenantViewMixin):
         counts = ingest_counts(base)
         status = self.status_filter()
         rows = base.filter(status=status) if status else base
-        can_retry = self.membership.role == Role.ADMIN
+        can_retry = permissions.may_retry_ingests(self.membership)
         return {
             "counts": [{"status": value, "label": label, "count": counts[value]}
                        for value, label in IngestStatus.choices],
@@ -360,7 +360,7 @@ class IngestStatusJsonView(IngestStatusMixin, View):
 
 
 class IngestRetryView(TenantViewMixin, View):
-    allowed_roles = frozenset({Role.ADMIN})
+    allowed_roles = permissions.RETRY_INGESTS
 
     def post(self, request, tenant_slug, ingest_id):
         ingest = access_ingest(actor=self.actor, tenant=self.tenant, ingest_id=ingest_id)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hostedpbx.scoping import TenantOwnedModel, TenantQuerySet, scoped_managers
-from tenancy.choices import Role
+from tenancy import permissions
 
 from .choices import EndReason, EventKind, LeaveReason, Mode, SessionStatus
 
@@ -17,11 +17,11 @@ class GrantQuerySet(TenantQuerySet):
     def visible_q(self, membership):
         # Admins and compliance officers see every grant; a supervisor the grants naming them;
         # an agent who may monitor them.
-        if membership.role in (Role.ADMIN, Role.COMPLIANCE):
+        if permissions.may_see_all_sessions(membership):
             return Q(tenant_id=membership.tenant_id)
         if membership.pbx_user_id is None:
             return Q(pk__in=[])
-        if membership.role == Role.SUPERVISOR:
+        if permissions.supervises_agents(membership):
             return Q(tenant_id=membership.tenant_id, supervisor_id=membership.pbx_user_id)
         return Q(tenant_id=membership.tenant_id, agent_id=membership.pbx_user_id)
 
@@ -104,11 +104,11 @@ class SessionQuerySet(TenantQuerySet):
         # Admins and compliance officers see every session; a supervisor the sessions they took
         # part in; an agent the sessions on their calls only when the tenant allows it (the
         # views check the option; here the rows are the agent's own).
-        if membership.role in (Role.ADMIN, Role.COMPLIANCE):
+        if permissions.may_see_all_sessions(membership):
             return Q(tenant_id=membership.tenant_id)
         if membership.pbx_user_id is None:
             return Q(pk__in=[])
-        if membership.role == Role.SUPERVISOR:
+        if permissions.supervises_agents(membership):
             return Q(
                 tenant_id=membership.tenant_id,
                 pk__in=SessionParticipant.unscoped.filter(

@@ -1,19 +1,19 @@
 from django.utils.translation import gettext_lazy as _
 
 from hostedpbx.navigation import NavItem
-from tenancy.choices import Role
+from tenancy import permissions
 
 NAV_ITEMS = [
     NavItem(
         _("Supervision"),
         "supervision:live",
-        roles=frozenset({Role.ADMIN, Role.COMPLIANCE, Role.SUPERVISOR}),
+        roles=permissions.WATCH_SESSIONS,
         order=30,
     ),
     NavItem(
         _("Monitoring of my calls"),
         "supervision:my-monitoring",
-        roles=frozenset({Role.MEMBER}),
+        roles=permissions.SEE_OWN_MONITORING,
         order=31,
     ),
 ]

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from tenancy.choices import Role
+from tenancy import permissions
 from tenancy.models import PbxUser
 
 from .choices import EventKind, SessionStatus
@@ -198,20 +198,20 @@ def live_sessions_data(*, actor, tenant) -> list[dict]:
 
 
 def may_manage_grants(membership) -> bool:
-    return membership.role == Role.ADMIN
+    return permissions.may_manage_grants(membership)
 
 
 def may_see_all_sessions(membership) -> bool:
-    return membership.role in (Role.ADMIN, Role.COMPLIANCE)
+    return permissions.may_see_all_sessions(membership)
 
 
 def may_watch_sessions(membership) -> bool:
-    return membership.role in (Role.ADMIN, Role.COMPLIANCE, Role.SUPERVISOR)
+    return permissions.may_watch_sessions(membership)
 
 
 def may_see_own_summary(membership, settings) -> bool:
     return (
-        membership.role == Role.MEMBER
+        permissions.may_see_own_monitoring(membership)
         and membership.pbx_user_id is not None
         and settings.agents_see_summary
     )

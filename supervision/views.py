@@ -14,7 +14,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from hostedpbx.views import TenantViewMixin
-from tenancy.choices import ALL_ROLES, Role
+from tenancy import permissions
+from tenancy.choices import ALL_ROLES
 from tenancy.selectors import pbx_users_for_list
 
 from . import selectors, services
@@ -23,8 +24,8 @@ from .exceptions import SupervisionError
 from .feature_code import feature_code_for
 from .forms import BulkGrantForm, GrantForm, RevokeForm, SettingsForm, WindowForm
 
-ADMINS = frozenset({Role.ADMIN})
-WATCHERS = frozenset({Role.ADMIN, Role.COMPLIANCE, Role.SUPERVISOR})
+ADMINS = permissions.MANAGE_GRANTS
+WATCHERS = permissions.WATCH_SESSIONS
 PAGE_SIZE = 50
 POLL_SECONDS = 3
 
@@ -401,7 +402,7 @@ class MyMonitoringView(TenantViewMixin, TemplateView):
         allowed = selectors.may_see_own_summary(self.membership, settings)
         context.update(
             allowed=allowed,
-            is_agent=self.membership.role == Role.MEMBER,
+            is_agent=permissions.may_see_own_monitoring(self.membership),
             option_on=settings.agents_see_summary,
             mode_labels=dict(Mode.choices),
         )

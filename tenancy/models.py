@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hostedpbx.scoping import TenantOwnedModel, TenantQuerySet, scoped_managers
 
+from . import permissions
 from .choices import ClientType, Role, TenantStatus
 
 extension_validator = RegexValidator(
@@ -186,7 +187,7 @@ class Membership(TenantOwnedModel):
 
     @property
     def is_admin(self):
-        return self.role == Role.ADMIN
+        return permissions.administers_tenant(self)
 
 
 class PasswordChangeRequired(models.Model):

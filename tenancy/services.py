@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 import audit
 
+from . import permissions
 from .choices import ClientType, Role
 from .models import (
     ApiToken,
@@ -200,7 +201,7 @@ def _check_pbx_user_of(tenant, pbx_user):
 
 
 def _check_role_needs(role, pbx_user):
-    if role == Role.MEMBER and pbx_user is None:
+    if permissions.role_needs_extension(role) and pbx_user is None:
         raise ValidationError({"pbx_user": ValidationError(
             _("An agent needs an extension: agents see the recordings of their extension."),
             code="extension_required")})
@@ -301,9 +302,10 @@ def _lock_tenant(tenant_id):
 
 
 def _ensure_another_admin_remains(membership: Membership):
-    others = Membership.unscoped.filter(tenant_id=membership.tenant_id, role=Role.ADMIN).exclude(
+    others = Membership.unscoped.filter(
+        tenant_id=membership.tenant_id, role__in=permissions.ADMINISTER_TENANT).exclude(
         pk=membership.pk)
-    if membership.role == Role.ADMIN and not others.exists():
+    if permissions.administers_tenant(membership) and not others.exists():
         raise LastAdminError(_("A tenant needs at least one administrator."), code="last_admin")
 
 
@@ -317,7 +319,7 @@ def update_membership(*, actor, membership: Membership, role: str,
     with transaction.atomic():
         _lock_tenant(membership.tenant_id)
         locked = Membership.unscoped.select_for_update().get(pk=membership.pk)
-        if role != Role.ADMIN:
+        if not permissions.holds(permissions.ADMINISTER_TENANT, role):
             _ensure_another_admin_remains(locked)
         clash = Membership.unscoped.filter(tenant_id=locked.tenant_id, pbx_user=pbx_user).exclude(
             pk=locked.pk)

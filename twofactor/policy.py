@@ -1,8 +1,9 @@
 """Who must sign in with a second factor (pure rules over memberships and tenant settings)."""
 
+from tenancy import permissions
 from tenancy.models import Membership
 
-ALWAYS_REQUIRED_ROLES = frozenset({"admin", "compliance"})
+ALWAYS_REQUIRED_ROLES = permissions.TWO_FACTOR_ALWAYS
 
 
 def requires_two_factor(user) -> bool:
@@ -12,7 +13,7 @@ def requires_two_factor(user) -> bool:
     from audit.models import ComplianceSettings
 
     memberships = list(Membership.unscoped.filter(user=user).values_list("role", "tenant_id"))
-    if any(role in ALWAYS_REQUIRED_ROLES for role, _tenant in memberships):
+    if any(permissions.role_always_needs_two_factor(role) for role, _tenant in memberships):
         return True
     tenant_ids = [tenant for _role, tenant in memberships]
     return ComplianceSettings.unscoped.filter(tenant_id__in=tenant_ids,

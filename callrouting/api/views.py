@@ -9,10 +9,10 @@ from rest_framework.response import Response
 
 from hostedpbx.api.base import TenantAPIView, TenantScopedViewSet
 from hostedpbx.api.errors import ApiError
+from tenancy import permissions
 
 from .. import selectors, services
 from ..models import Routing
-from ..permissions import may_manage_routing, may_view_routing, roles_where
 from ..schema import EXPORT_SCHEMA
 from ..simulator import simulate
 from .serializers import (
@@ -25,8 +25,8 @@ from .serializers import (
     VersionSerializer,
 )
 
-READ_ROLES = roles_where(may_view_routing)
-WRITE_ROLES = roles_where(may_manage_routing)
+READ_ROLES = permissions.VIEW_ROUTINGS
+WRITE_ROLES = permissions.MANAGE_ROUTINGS
 
 
 class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):

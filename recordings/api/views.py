@@ -29,7 +29,8 @@ from recordings.selectors import (
     ingest_counts,
     settings_for,
 )
-from tenancy.choices import ALL_ROLES, Role
+from tenancy import permissions
+from tenancy.choices import ALL_ROLES
 from tenancy.models import PbxUser
 
 from .filters import IngestFilter, RecordingFilter
@@ -160,7 +161,7 @@ class RecordingUploadView(ReceivingMixin, TenantAPIView):
         data = request.data
         extension = own_extension(self.membership)
         requested = str(data.get("extension", "")).strip()
-        if requested and self.membership.role == Role.ADMIN:
+        if requested and permissions.may_upload_for_any_extension(self.membership):
             if not PbxUser.unscoped.filter(tenant=self.tenant, extension=requested).exists():
                 raise ApiError("unknown_extension", "No PBX user has this extension.")
             extension = requested

@@ -1,25 +1,26 @@
-"""Who may do what in the archive: one function per capability (the lead moves them into
-tenancy/permissions.py later). Tenant scoping is separate: these only look at the role."""
+"""Who may do what in the archive: thin wrappers over the named capabilities of
+tenancy/permissions.py (``KEEP_RECORDINGS``, ``MANAGE_ARCHIVE_SETTINGS``). Tenant scoping is
+separate: these only look at the role."""
 
-from tenancy.choices import Role
+from tenancy import permissions
 
-KEEPERS = frozenset({Role.ADMIN, Role.COMPLIANCE})
+KEEPERS = permissions.KEEP_RECORDINGS
 
 
 def may_change_archive_settings(membership) -> bool:
-    return membership.role == Role.ADMIN
+    return permissions.may_change_archive_settings(membership)
 
 
 def may_delete_recordings(membership) -> bool:
-    return membership.role in KEEPERS
+    return permissions.may_delete_recordings(membership)
 
 
 def may_set_legal_hold(membership) -> bool:
-    return membership.role in KEEPERS
+    return permissions.may_set_legal_hold(membership)
 
 
 def may_handle_subject_requests(membership) -> bool:
-    return membership.role in KEEPERS
+    return permissions.may_handle_subject_requests(membership)
 
 
 def may_export(membership) -> bool:
@@ -30,7 +31,7 @@ def may_export(membership) -> bool:
 def may_record_objection(membership, call, policy) -> bool:
     """Admins and compliance officers on any call; agents and supervisors on calls of their own
     extension, when the tenant allows it (``ArchivePolicy.agents_may_object``)."""
-    if membership.role in KEEPERS:
+    if permissions.may_object_any_call(membership):
         return True
     if not policy.agents_may_object or not membership.pbx_user_id:
         return False

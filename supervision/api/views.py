@@ -12,7 +12,7 @@ from hostedpbx.api.errors import ApiError
 from supervision import selectors, services
 from supervision.exceptions import SupervisionError, UnknownExtension
 from supervision.models import MonitoringSession, SupervisionGrant
-from tenancy.choices import Role
+from tenancy import permissions
 
 from .filters import GrantFilter, SessionFilter
 from .serializers import (
@@ -155,7 +155,8 @@ class MonitoringSessionViewSet(
         return MonitoringSessionSerializer
 
     def optimize_queryset(self, qs):
-        if self.membership.role == Role.MEMBER and not selectors.may_see_own_summary(
+        agent = permissions.may_see_own_monitoring(self.membership)
+        if agent and not selectors.may_see_own_summary(
             self.membership, services.settings_for(self.tenant)
         ):
             return qs.none()

@@ -166,6 +166,7 @@ def test_two_admins_removing_each_other_leave_one(tenant_a):
 def test_no_api_token_before_the_one_time_password_is_changed(web, api, admin_a, tenant_a,
                                                                agent_ext_a):
     password = new_account(web(admin_a), tenant_a, pbx_user=agent_ext_a.pk).context["password"]
-    response = api().post("/api/v1/auth/token/", {"username": "alpha.neu.agent", "password": password})
+    response = api().post("/api/v1/auth/token/",
+                          {"username": "alpha.neu.agent", "password": password})
     assert response.status_code == 403
     assert response.json()["code"] == "password_change_required"

@@ -62,15 +62,22 @@ def test_new_account_with_a_name_this_tenant_never_had_answers_like_an_invitatio
 ):
     # The provider's CLI named an account "alpha.bert" for tenant B only.
     bert = UserFactory(username="alpha.bert")
-    MembershipFactory(tenant=tenant_b, user=bert, role="member",
-                      pbx_user=PbxUserFactory(tenant=tenant_b, extension="301"))
+    MembershipFactory(
+        tenant=tenant_b,
+        user=bert,
+        role="member",
+        pbx_user=PbxUserFactory(tenant=tenant_b, extension="301"),
+    )
     client = web(admin_a)
-    taken = client.post(f"/t/{tenant_a.slug}/accounts/new/", {
-        "username": "bert", "first_name": "B", "last_name": "B", "role": "admin"})
+    taken = client.post(
+        f"/t/{tenant_a.slug}/accounts/new/",
+        {"username": "bert", "first_name": "B", "last_name": "B", "role": "admin"},
+    )
     invited = invite(client, tenant_a, "ghost", role="admin")
     # The same page apart from the address it was posted to (the language switcher's "next").
     assert without_csrf(taken).replace(b"/accounts/new/", b"/accounts/invitations/") == (
-        without_csrf(invited))
+        without_csrf(invited)
+    )
     assert not Membership.unscoped.filter(tenant=tenant_a, user=bert).exists()
     assert Invitation.unscoped.get(tenant=tenant_a, username="alpha.bert").account == bert
 
@@ -79,20 +86,30 @@ def test_new_accounts_are_named_in_the_tenants_namespace(web, admin_a, tenant_a,
     client = web(admin_a)
     form = client.get(f"/t/{tenant_a.slug}/accounts/new/").content.decode()
     assert "alpha." in form
-    response = client.post(f"/t/{tenant_a.slug}/accounts/new/", {
-        "username": "nina", "first_name": "Nina", "last_name": "Neu", "role": "member",
-        "pbx_user": agent_ext_a.pk})
+    response = client.post(
+        f"/t/{tenant_a.slug}/accounts/new/",
+        {
+            "username": "nina",
+            "first_name": "Nina",
+            "last_name": "Neu",
+            "role": "member",
+            "pbx_user": agent_ext_a.pk,
+        },
+    )
     assert response.status_code == 200 and response.context["password"]
     assert Membership.unscoped.get(tenant=tenant_a, user__username="alpha.nina")
 
 
-def test_a_name_of_a_present_or_former_member_is_reported_taken(web, admin_a, agent_a,
-                                                                tenant_a, agent_ext_a):
+def test_a_name_of_a_present_or_former_member_is_reported_taken(
+    web, admin_a, agent_a, tenant_a, agent_ext_a
+):
     client = web(admin_a)
     current = UserFactory(username="alpha.carl")
     MembershipFactory(tenant=tenant_a, user=current, role="compliance")
-    response = client.post(f"/t/{tenant_a.slug}/accounts/new/", {
-        "username": "carl", "first_name": "C", "last_name": "C", "role": "compliance"})
+    response = client.post(
+        f"/t/{tenant_a.slug}/accounts/new/",
+        {"username": "carl", "first_name": "C", "last_name": "C", "role": "compliance"},
+    )
     assert response.context["form"].errors["username"]
     assert b'data-testid="invitation-reply"' not in response.content
     with pytest.raises(services.ValidationError) as refused:
@@ -102,14 +119,17 @@ def test_a_name_of_a_present_or_former_member_is_reported_taken(web, admin_a, ag
     former = UserFactory(username="alpha.fritz")
     membership = MembershipFactory(tenant=tenant_a, user=former, role="compliance")
     services.remove_membership(actor=admin_a, membership=membership)
-    response = client.post(f"/t/{tenant_a.slug}/accounts/new/", {
-        "username": "fritz", "first_name": "F", "last_name": "F", "role": "compliance"})
+    response = client.post(
+        f"/t/{tenant_a.slug}/accounts/new/",
+        {"username": "fritz", "first_name": "F", "last_name": "F", "role": "compliance"},
+    )
     assert "username" in response.context["form"].errors
     assert not Invitation.unscoped.filter(username="alpha.fritz").exists()
 
 
-def test_the_invited_person_sees_and_accepts_the_invitation(web, admin_a, admin_b, tenant_a,
-                                                             supervisor_ext_a):
+def test_the_invited_person_sees_and_accepts_the_invitation(
+    web, admin_a, admin_b, tenant_a, supervisor_ext_a
+):
     invite(web(admin_a), tenant_a, "bob", role="supervisor", pbx_user=supervisor_ext_a.pk)
     invitation = Invitation.unscoped.get(username="bob")
     client = web(admin_b)
@@ -125,16 +145,21 @@ def test_the_invited_person_sees_and_accepts_the_invitation(web, admin_a, admin_
     assert invitation.accepted_at is not None
     actions = set(AuditEvent.unscoped.filter(tenant=tenant_a).values_list("action", flat=True))
     assert {"invitation.created", "membership.saved", "invitation.accepted"} <= actions
-    assert not AuditEvent.unscoped.filter(action__startswith="invitation.").exclude(
-        tenant=tenant_a).exists()
+    assert (
+        not AuditEvent.unscoped.filter(action__startswith="invitation.")
+        .exclude(tenant=tenant_a)
+        .exists()
+    )
     assert client.get(f"/t/{tenant_a.slug}/").status_code == 200
     # Answered once: a second answer is refused and changes nothing.
     again = client.post(decline_url(invitation), follow=True)
     assert again.status_code == 200
     invitation.refresh_from_db()
     assert invitation.declined_at is None
-    assert 'data-testid="invitation-banner"' not in client.get(
-        reverse("account:tokens")).content.decode()
+    assert (
+        'data-testid="invitation-banner"'
+        not in client.get(reverse("account:tokens")).content.decode()
+    )
 
 
 def test_only_the_invited_account_may_accept(web, admin_a, admin_b, agent_a, tenant_a):
@@ -162,8 +187,9 @@ def test_declining_is_audited_in_the_inviting_tenant(web, admin_a, admin_b, tena
     assert "abgelehnt" in listing
 
 
-def test_another_tenants_admin_can_neither_see_nor_revoke(web, admin_a, admin_b, tenant_a,
-                                                          tenant_b):
+def test_another_tenants_admin_can_neither_see_nor_revoke(
+    web, admin_a, admin_b, tenant_a, tenant_b
+):
     invite(web(admin_a), tenant_a, "someone")
     invitation = Invitation.unscoped.get(username="someone")
     client = web(admin_b)
@@ -175,8 +201,9 @@ def test_another_tenants_admin_can_neither_see_nor_revoke(web, admin_a, admin_b,
     assert invitation.revoked_at is None
 
 
-def test_the_inviting_admin_revokes_and_the_person_can_no_longer_accept(web, admin_a, admin_b,
-                                                                         tenant_a):
+def test_the_inviting_admin_revokes_and_the_person_can_no_longer_accept(
+    web, admin_a, admin_b, tenant_a
+):
     invite(web(admin_a), tenant_a, "bob")
     invitation = Invitation.unscoped.get(username="bob")
     response = web(admin_a).post(invitations_url(tenant_a, f"{invitation.pk}/revoke/"))
@@ -194,7 +221,8 @@ def test_an_expired_invitation_cannot_be_accepted(web, admin_a, admin_b, tenant_
     validity = invitation.expires_at - invitation.created_at
     assert abs(validity - datetime.timedelta(days=14)) < datetime.timedelta(seconds=5)
     Invitation.unscoped.filter(pk=invitation.pk).update(
-        expires_at=timezone.now() - datetime.timedelta(seconds=1))
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
     client = web(admin_b)
     assert accept_url(invitation) not in client.get(reverse("account:invitations")).content.decode()
     client.post(accept_url(invitation))
@@ -204,11 +232,13 @@ def test_an_expired_invitation_cannot_be_accepted(web, admin_a, admin_b, tenant_
     assert "abgelaufen" in listing
 
 
-def test_acceptance_checks_the_extension_again(web, admin_a, admin_b, agent_a, tenant_a,
-                                               agent_ext_a):
+def test_acceptance_checks_the_extension_again(
+    web, admin_a, admin_b, agent_a, tenant_a, agent_ext_a
+):
     # The extension was free when invited and is linked to anna's account by now.
-    invitation = services.invite_account(actor=admin_a, tenant=tenant_a, username="bob",
-                                         role="supervisor", pbx_user=None)
+    invitation = services.invite_account(
+        actor=admin_a, tenant=tenant_a, username="bob", role="supervisor", pbx_user=None
+    )
     Invitation.unscoped.filter(pk=invitation.pk).update(pbx_user=agent_ext_a)
     invitation.refresh_from_db()
     with pytest.raises(services.ValidationError):
@@ -219,20 +249,24 @@ def test_acceptance_checks_the_extension_again(web, admin_a, admin_b, agent_a, t
 
 
 def test_a_member_is_not_resolved_again(admin_a, agent_a, tenant_a):
-    invitation = services.invite_account(actor=admin_a, tenant=tenant_a, username="anna",
-                                         role="admin")
+    invitation = services.invite_account(
+        actor=admin_a, tenant=tenant_a, username="anna", role="admin"
+    )
     assert invitation.account is None
 
 
-def test_logins_after_acceptance_go_to_the_tenant_signed_in_to(web, admin_a, admin_b, tenant_a,
-                                                               tenant_b, password):
+def test_logins_after_acceptance_go_to_the_tenant_signed_in_to(
+    web, admin_a, admin_b, tenant_a, tenant_b, password
+):
     invite(web(admin_a), tenant_a, "bob", role="compliance")
     web(admin_b).post(accept_url(Invitation.unscoped.get(username="bob")))
     AuditEvent.unscoped.filter(action="auth.login").delete()
-    web().post(reverse("login"), {"username": "bob", "password": password,
-                                  "next": f"/t/{tenant_a.slug}/"})
+    web().post(
+        reverse("login"), {"username": "bob", "password": password, "next": f"/t/{tenant_a.slug}/"}
+    )
     assert AuditEvent.unscoped.filter(tenant=tenant_a, action="auth.login").count() == 1
     assert not AuditEvent.unscoped.filter(tenant=tenant_b, action="auth.login").exists()
-    web().post(reverse("login"), {"username": "bob", "password": password,
-                                  "next": f"/t/{tenant_b.slug}/"})
+    web().post(
+        reverse("login"), {"username": "bob", "password": password, "next": f"/t/{tenant_b.slug}/"}
+    )
     assert AuditEvent.unscoped.filter(tenant=tenant_b, action="auth.login").count() == 1

@@ -353,8 +353,9 @@ def invite_account(*, actor, tenant: Tenant, username: str, role: str = Role.MEM
 
 
 def _lock_pending(invitation: Invitation) -> Invitation:
-    locked = Invitation.unscoped.select_for_update().get(pk=invitation.pk)
-    if not locked.is_pending(timezone.now()):
+    locked = Invitation.unscoped.select_for_update().select_related("tenant").get(
+        pk=invitation.pk)
+    if not locked.is_pending(timezone.now()) or not locked.tenant.is_active:
         raise ValidationError(_("This invitation is no longer open."), code="not_pending")
     return locked
 

@@ -270,3 +270,15 @@ def test_logins_after_acceptance_go_to_the_tenant_signed_in_to(
         reverse("login"), {"username": "bob", "password": password, "next": f"/t/{tenant_b.slug}/"}
     )
     assert AuditEvent.unscoped.filter(tenant=tenant_b, action="auth.login").count() == 1
+
+
+def test_an_invitation_of_a_suspended_tenant_cannot_be_accepted(web, admin_a, admin_b, tenant_a):
+    invitation = services.invite_account(
+        actor=admin_a, tenant=tenant_a, username="bob", role="supervisor"
+    )
+    tenant_a.status = "suspended"
+    tenant_a.save(update_fields=["status"])
+    client = web(admin_b)
+    assert accept_url(invitation) not in client.get(reverse("account:invitations")).content.decode()
+    client.post(accept_url(invitation))
+    assert not Membership.unscoped.filter(tenant=tenant_a, user=admin_b).exists()

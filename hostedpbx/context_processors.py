@@ -23,7 +23,15 @@ def portal(request):
         if len(memberships) > 1
         else []
     )
+
+    def pending_invitation_count():
+        # Evaluated only where a template asks (the banner of base.html): one small query.
+        from tenancy.selectors import pending_invitations_for_account
+
+        return pending_invitations_for_account(user).count() if user is not None else 0
+
     return {
+        "pending_invitation_count": pending_invitation_count,
         "nav_items": nav,
         "current_tenant": tenant,
         "current_membership": membership,

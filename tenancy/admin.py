@@ -12,7 +12,7 @@ import audit
 
 from . import services
 from .forms import PortalAdminAuthenticationForm
-from .models import Membership, PbxNode, PbxUser, Tenant
+from .models import Invitation, Membership, PbxNode, PbxUser, Tenant
 
 # The admin's login goes through the portal's sign-in: throttled and audited alike.
 admin.site.login_form = PortalAdminAuthenticationForm
@@ -170,3 +170,23 @@ class MembershipAdmin(ServiceAdmin):
     def delete_queryset(self, request, queryset):
         for membership in queryset:
             services.remove_membership(actor=request.user, membership=membership)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only for provider staff: invitations are made, answered and revoked in the menu
+    (through the services, audited)."""
+
+    list_display = ["username", "tenant", "role", "created_at", "expires_at", "accepted_at",
+                    "declined_at", "revoked_at"]
+    list_filter = ["tenant", "role"]
+    search_fields = ["username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -87,8 +87,21 @@ class PbxUserForm(forms.ModelForm):
         pass
 
 
+def _role_and_extension_fields(form, tenant):
+    from .choices import Role
+
+    # Least privilege first: a new account is an agent unless the admin chooses more.
+    form.fields["role"].choices = [(r, Role(r).label) for r in (
+        Role.MEMBER, Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN)]
+    form.fields["role"].initial = Role.MEMBER
+    form.fields["pbx_user"].queryset = PbxUser.unscoped.filter(
+        tenant=tenant, is_active=True).order_by("extension")
+
+
 class MembershipForm(forms.Form):
-    """Add an account to the tenant (new or existing username) or change its role."""
+    """Add a new account to the tenant, named in the tenant's namespace (``<slug>.<name>``:
+    the field takes the part after the dot and shows the prefix), or change a membership's
+    role and extension."""
 
     username = forms.RegexField(label=_("Username"), max_length=150, regex=r"^[\w.@+-]+$")
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
@@ -100,23 +113,47 @@ class MembershipForm(forms.Form):
                                       help_text=_("Agents see the recordings of this extension."))
 
     def __init__(self, *args, tenant, editing=False, **kwargs):
-        from .choices import Role
-
         super().__init__(*args, **kwargs)
-        # Least privilege first: a new account is an agent unless the admin chooses more.
-        self.fields["role"].choices = [(r, Role(r).label) for r in (
-            Role.MEMBER, Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN)]
-        self.fields["role"].initial = Role.MEMBER
-        if not editing:
-            # The list's name column is never empty.
-            self.fields["first_name"].required = True
-            self.fields["last_name"].required = True
-        self.fields["pbx_user"].queryset = PbxUser.unscoped.filter(
-            tenant=tenant, is_active=True).order_by("extension")
+        _role_and_extension_fields(self, tenant)
         if editing:
             for name in ("username", "first_name", "last_name", "email"):
                 self.fields[name].disabled = True
                 self.fields[name].required = False
+            return
+        prefix = f"{tenant.slug}."
+        self.username_prefix = prefix
+        self.fields["username"].label = _("Username (after %(prefix)s)") % {"prefix": prefix}
+        self.fields["username"].help_text = _(
+            "New accounts are named in this tenant's namespace: %(prefix)sname.") % {
+            "prefix": prefix}
+        self.fields["username"].widget.attrs.update({"autocomplete": "off",
+                                                     "data-prefix": prefix})
+        # The list's name column is never empty.
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+
+    def clean_username(self):
+        name = self.cleaned_data["username"]
+        prefix = getattr(self, "username_prefix", "")
+        if prefix and len(prefix + name) > 150:
+            raise forms.ValidationError(_("This name is too long."), code="max_length")
+        return name
+
+
+class InvitationForm(forms.Form):
+    """Invite an existing account (of any tenant) by its full username."""
+
+    username = forms.CharField(label=_("Username"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                               help_text=_("The person's full username, as they sign in."))
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+    pbx_user = forms.ModelChoiceField(label=_("Extension"), queryset=PbxUser.unscoped.none(),
+                                      required=False,
+                                      help_text=_("Agents see the recordings of this extension."))
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        _role_and_extension_fields(self, tenant)
 
 
 class ApiTokenForm(forms.Form):

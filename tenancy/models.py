@@ -236,3 +236,76 @@ class ApiToken(models.Model):
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class InvitationQuerySet(TenantQuerySet):
+    def pending(self, now):
+        """Invitations nobody has answered or revoked yet and that have not expired."""
+        return self.filter(accepted_at__isnull=True, declined_at__isnull=True,
+                           revoked_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(TenantOwnedModel):
+    """A tenant invites an existing account, which the person accepts or declines.
+
+    ``username`` is what the inviting admin typed and all the tenant ever sees; ``account`` is
+    resolved when the invitation is made and never shown to the tenant (the reply to the admin
+    is the same whether or not the account exists), so an invitation of an unknown name simply
+    stays pending until it expires.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="invitations")
+    username = models.CharField(_("username"), max_length=150)
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
+                                blank=True, related_name="invitations_received", editable=False)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    pbx_user = models.ForeignKey(PbxUser, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("PBX user"))
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    unscoped, objects = scoped_managers(InvitationQuerySet)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="%(app_label)s_%(class)s_role_valid"
+            ),
+            # An invitation ends at most one way.
+            models.CheckConstraint(
+                condition=(
+                    Q(accepted_at__isnull=True, declined_at__isnull=True)
+                    | Q(accepted_at__isnull=True, revoked_at__isnull=True)
+                    | Q(declined_at__isnull=True, revoked_at__isnull=True)
+                ),
+                name="%(app_label)s_%(class)s_one_outcome",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.username} @ {self.tenant.slug} ({self.role})"
+
+    def status(self, now) -> str:
+        """``accepted``, ``declined``, ``revoked``, ``expired`` or ``pending``."""
+        if self.accepted_at:
+            return "accepted"
+        if self.declined_at:
+            return "declined"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "pending"
+
+    def is_pending(self, now) -> bool:
+        return self.status(now) == "pending"

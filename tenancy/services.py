@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
+import audit.models
 
 from . import permissions
 from .choices import ClientType, Role
 from .models import (
     ApiToken,
+    Invitation,
     Membership,
     PasswordChangeRequired,
     PbxNode,
@@ -211,52 +215,194 @@ def new_one_time_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def add_account(*, actor, tenant: Tenant, username: str, role: str = Role.MEMBER,
-                pbx_user: PbxUser | None = None, email: str = "", first_name: str = "",
-                last_name: str = "") -> tuple[Membership, str]:
-    """A tenant admin adds a new person: a new account with a one-time password, which the
-    person must change at the first login. Returns the membership and the password (shown once,
-    never stored in clear or put into a message cookie).
+INVITATION_VALIDITY = datetime.timedelta(days=14)
 
-    Accounts belong to people, not to whichever tenant asks: a username that exists already
-    (in any tenant) is refused with the same answer as any unusable name, so an admin can
-    neither attach another tenant's account nor learn that it exists. Provider staff add an
-    existing account to a further tenant (CLI ``create_portal_user`` or the Django admin).
+
+def namespaced_username(tenant: Tenant, name: str) -> str:
+    """The username of an account a tenant creates in the menu: ``<tenant slug>.<name>``.
+
+    A tenant admin thus only ever names accounts inside the own namespace and cannot probe
+    names elsewhere (the CLI and the provider's admin name accounts freely)."""
+    return f"{tenant.slug}.{name}"
+
+
+def _was_member(tenant: Tenant, account) -> bool:
+    """Whether ``account`` is or was a member of ``tenant`` (its trail records every
+    membership saved there), i.e. whether the tenant's admins know the account anyway."""
+    if Membership.unscoped.filter(tenant=tenant, user=account).exists():
+        return True
+    return audit.models.AuditEvent.unscoped.filter(
+        tenant=tenant, action__in=["membership.saved", "membership.removed"],
+        data__username=account.get_username()).exists()
+
+
+@dataclass(frozen=True)
+class AddedAccount:
+    """The outcome of :func:`add_account`: a new account with its one-time password, or,
+    when the name belongs to an account this tenant never had, an invitation of it."""
+
+    membership: Membership | None = None
+    password: str | None = None
+    invitation: Invitation | None = None
+
+
+def _grant_membership(*, actor, tenant: Tenant, account, role: str,
+                      pbx_user: PbxUser | None, data: dict) -> Membership:
+    """Give ``account`` ``role`` (and ``pbx_user``) in ``tenant``, inside the caller's
+    transaction, with the checks every new membership passes; audits ``membership.saved``."""
+    if role not in Role.values:
+        raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_role")})
+    _check_pbx_user_of(tenant, pbx_user)
+    _check_role_needs(role, pbx_user)
+    if pbx_user is not None and Membership.unscoped.filter(
+            tenant=tenant, pbx_user=pbx_user).exists():
+        raise ValidationError({"pbx_user": ValidationError(
+            _("This extension is linked to another account."), code="extension_linked")})
+    if Membership.unscoped.filter(tenant=tenant, user=account).exists():
+        raise ValidationError(_("This account is a member of the tenant already."),
+                              code="already_member")
+    membership = Membership.unscoped.create(tenant=tenant, user=account, role=role,
+                                            pbx_user=pbx_user)
+    audit.record(
+        actor=actor, tenant=tenant, action="membership.saved", obj=membership,
+        data={"username": account.get_username(), "role": role,
+              "extension": pbx_user.extension if pbx_user else None,
+              "before": {"role": None, "pbx_user": None}, **data},
+    )
+    return membership
+
+
+def add_account(*, actor, tenant: Tenant, name: str, role: str = Role.MEMBER,
+                pbx_user: PbxUser | None = None, email: str = "", first_name: str = "",
+                last_name: str = "") -> AddedAccount:
+    """A tenant admin adds a new person: a new account ``<tenant slug>.<name>`` with a
+    one-time password, which the person must change at the first login. The password is
+    returned to be shown once, never stored in clear or put into a message cookie.
+
+    Accounts belong to people, not to whichever tenant asks. A name taken by an account that
+    is or was a member of this tenant is refused (``username_taken``: the admins know it). A
+    name taken by any other account is not attached but invited (:func:`invite_account`),
+    and the view answers exactly as for an invitation, so nothing is learnt about the account.
     """
     if role not in Role.values:
         raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_role")})
     _check_pbx_user_of(tenant, pbx_user)
     _check_role_needs(role, pbx_user)
+    username = namespaced_username(tenant, name)
     User = get_user_model()
-    unavailable = ValidationError({"username": ValidationError(
-        _("This username cannot be used. Please choose another one."),
-        code="username_unavailable")})
     password = new_one_time_password()
     with transaction.atomic():
-        if User.objects.filter(username__iexact=username).exists():
-            raise unavailable
-        if pbx_user is not None and Membership.unscoped.filter(
-                tenant=tenant, pbx_user=pbx_user).exists():
-            raise ValidationError({"pbx_user": ValidationError(
-                _("This extension is linked to another account."), code="extension_linked")})
+        existing = User.objects.filter(username__iexact=username).first()
+        if existing is not None:
+            if _was_member(tenant, existing):
+                raise ValidationError({"username": ValidationError(
+                    _("An account of this tenant has this name already."),
+                    code="username_taken")})
+            return AddedAccount(invitation=invite_account(
+                actor=actor, tenant=tenant, username=username, role=role, pbx_user=pbx_user))
         try:
             with transaction.atomic():
                 account = User.objects.create(username=username, email=email,
                                               first_name=first_name, last_name=last_name)
         except IntegrityError:
-            raise unavailable from None
+            raise ValidationError({"username": ValidationError(
+                _("This username cannot be used. Please choose another one."),
+                code="username_unavailable")}) from None
         account.set_password(password)
         account.save(update_fields=["password"])
         PasswordChangeRequired.objects.create(user=account)
-        membership = Membership.unscoped.create(tenant=tenant, user=account, role=role,
-                                                pbx_user=pbx_user)
-        audit.record(
-            actor=actor, tenant=tenant, action="membership.saved", obj=membership,
-            data={"username": username, "role": role,
-                  "extension": pbx_user.extension if pbx_user else None,
-                  "account_created": True, "before": {"role": None, "pbx_user": None}},
-        )
-    return membership, password
+        membership = _grant_membership(actor=actor, tenant=tenant, account=account, role=role,
+                                       pbx_user=pbx_user, data={"account_created": True})
+    return AddedAccount(membership=membership, password=password)
+
+
+def invite_account(*, actor, tenant: Tenant, username: str, role: str = Role.MEMBER,
+                   pbx_user: PbxUser | None = None) -> Invitation:
+    """Invite the account named ``username`` (exact, any case) into ``tenant``.
+
+    The invitation is made, audited (``invitation.created``, with what was typed) and
+    returned whether or not such an account exists; the account is resolved now and kept out
+    of everything the tenant sees. An account that is already a member is not resolved (its
+    invitation can never be accepted). Raises ``ValidationError`` only for what the tenant
+    knows: an unknown role, an extension of another tenant or one linked to another account.
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_role")})
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": ValidationError(_("Enter a username."),
+                                                           code="required")})
+    _check_pbx_user_of(tenant, pbx_user)
+    _check_role_needs(role, pbx_user)
+    if pbx_user is not None and Membership.unscoped.filter(
+            tenant=tenant, pbx_user=pbx_user).exists():
+        raise ValidationError({"pbx_user": ValidationError(
+            _("This extension is linked to another account."), code="extension_linked")})
+    account = get_user_model().objects.filter(username__iexact=username, is_active=True).first()
+    if account is not None and Membership.unscoped.filter(tenant=tenant, user=account).exists():
+        account = None
+    with transaction.atomic():
+        invitation = Invitation.unscoped.create(
+            tenant=tenant, username=username, account=account, role=role, pbx_user=pbx_user,
+            invited_by=actor if getattr(actor, "pk", None) else None,
+            expires_at=timezone.now() + INVITATION_VALIDITY)
+        audit.record(actor=actor, tenant=tenant, action="invitation.created", obj=invitation,
+                     data={"username": username, "role": role,
+                           "extension": pbx_user.extension if pbx_user else None,
+                           "expires_at": invitation.expires_at.isoformat()})
+    return invitation
+
+
+def _lock_pending(invitation: Invitation) -> Invitation:
+    locked = Invitation.unscoped.select_for_update().select_related("tenant").get(
+        pk=invitation.pk)
+    if not locked.is_pending(timezone.now()) or not locked.tenant.is_active:
+        raise ValidationError(_("This invitation is no longer open."), code="not_pending")
+    return locked
+
+
+def accept_invitation(*, actor, invitation: Invitation) -> Membership:
+    """The invited person accepts: the membership is created with the same checks as any
+    other (extension of the tenant, not linked elsewhere, ...) and both are audited in the
+    inviting tenant's trail. Only the invited account may accept (``PermissionDenied``
+    otherwise); an answered, revoked or expired invitation raises ``ValidationError``."""
+    if invitation.account_id is None or invitation.account_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        _lock_tenant(invitation.tenant_id)
+        locked = _lock_pending(invitation)
+        membership = _grant_membership(actor=actor, tenant=locked.tenant, account=actor,
+                                       role=locked.role, pbx_user=locked.pbx_user,
+                                       data={"invitation": locked.pk})
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+        audit.record(actor=actor, tenant=locked.tenant_id, action="invitation.accepted",
+                     obj=locked, data={"username": locked.username, "role": locked.role})
+    return membership
+
+
+def decline_invitation(*, actor, invitation: Invitation) -> Invitation:
+    """The invited person declines (audited in the inviting tenant's trail)."""
+    if invitation.account_id is None or invitation.account_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = _lock_pending(invitation)
+        locked.declined_at = timezone.now()
+        locked.save(update_fields=["declined_at"])
+        audit.record(actor=actor, tenant=locked.tenant_id, action="invitation.declined",
+                     obj=locked, data={"username": locked.username})
+    return locked
+
+
+def revoke_invitation(*, actor, invitation: Invitation) -> Invitation:
+    """An admin of the inviting tenant withdraws a pending invitation (audited)."""
+    with transaction.atomic():
+        locked = _lock_pending(invitation)
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, tenant=locked.tenant_id, action="invitation.revoked",
+                     obj=locked, data={"username": locked.username})
+    return locked
 
 
 def reset_password(*, actor, membership: Membership) -> str:

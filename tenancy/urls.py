@@ -14,6 +14,9 @@ urlpatterns = [
          name="pbx-user-edit"),
     path("accounts/", views.MembershipListView.as_view(), name="memberships"),
     path("accounts/new/", views.MembershipEditView.as_view(), name="membership-create"),
+    path("accounts/invitations/", views.InvitationListView.as_view(), name="invitations"),
+    path("accounts/invitations/<int:invitation_id>/revoke/", views.InvitationRevokeView.as_view(),
+         name="invitation-revoke"),
     path("accounts/<int:membership_id>/", views.MembershipEditView.as_view(),
          name="membership-edit"),
 ]

@@ -25,13 +25,21 @@ from tenancy import permissions
 from . import auth, services
 from .forms import (
     ApiTokenForm,
+    InvitationForm,
     MembershipForm,
     PasswordChangeForm,
     PbxUserForm,
     PortalAuthenticationForm,
 )
 from .models import ApiToken, Membership
-from .selectors import access_pbx_user, pbx_users_for_list
+from .selectors import (
+    access_invitation,
+    access_own_invitation,
+    access_pbx_user,
+    invitations_for_tenant,
+    pbx_users_for_list,
+    pending_invitations_for_account,
+)
 
 
 def person_label(account) -> str:
@@ -271,11 +279,15 @@ class MembershipEditView(TenantViewMixin, FormView):
         data = form.cleaned_data
         try:
             if self.object is None:
-                membership, password = services.add_account(
-                    actor=self.actor, tenant=self.tenant, username=data["username"],
+                added = services.add_account(
+                    actor=self.actor, tenant=self.tenant, name=data["username"],
                     role=data["role"], pbx_user=data["pbx_user"], email=data["email"],
                     first_name=data["first_name"], last_name=data["last_name"])
-                return self.show_password(membership, password, created=True)
+                if added.invitation is not None:
+                    # A name of the namespace that this tenant never had: invited, and
+                    # answered exactly like any invitation.
+                    return invitation_sent(self.request, self.tenant, self.membership)
+                return self.show_password(added.membership, added.password, created=True)
             services.update_membership(actor=self.actor, membership=self.object,
                                        role=data["role"], pbx_user=data["pbx_user"])
             messages.success(self.request, _("Saved."))
@@ -289,6 +301,98 @@ class MembershipEditView(TenantViewMixin, FormView):
         context["object"] = self.object
         context["person"] = person_label(self.object.user) if self.object else ""
         return context
+
+
+def invitation_sent(request, tenant, membership):
+    """The one reply to an invitation: the same bytes whether or not the account exists (it
+    does not even repeat the name, so two replies can be compared byte for byte)."""
+    return render(request, "tenancy/invitation_sent.html", {
+        "tenant": tenant, "membership": membership})
+
+
+class InvitationListView(TenantViewMixin, FormView):
+    """Invite an existing account, and the tenant's invitations by what was typed, with their
+    status; pending ones can be revoked (admins)."""
+
+    template_name = "tenancy/invitation_list.html"
+    form_class = InvitationForm
+    allowed_roles = permissions.MANAGE_ACCOUNTS
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["tenant"] = self.tenant
+        return kwargs
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.invite_account(
+                actor=self.actor, tenant=self.tenant, username=data["username"],
+                role=data["role"], pbx_user=data["pbx_user"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+            return self.form_invalid(form)
+        return invitation_sent(self.request, self.tenant, self.membership)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        context["invitations"] = [
+            (invitation, invitation.status(now))
+            for invitation in invitations_for_tenant(actor=self.actor, tenant=self.tenant)[:200]
+        ]
+        return context
+
+
+class InvitationRevokeView(TenantViewMixin, View):
+    allowed_roles = permissions.MANAGE_ACCOUNTS
+
+    def post(self, request, tenant_slug, invitation_id):
+        invitation = access_invitation(actor=self.actor, tenant=self.tenant,
+                                       invitation_id=invitation_id)
+        try:
+            services.revoke_invitation(actor=self.actor, invitation=invitation)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The invitation of %(username)s was revoked.") % {
+                "username": invitation.username})
+        return redirect("tenancy:invitations", tenant_slug=self.tenant.slug)
+
+
+class OwnInvitationListView(LoginRequiredMixin, TemplateView):
+    """The signed-in person's open invitations into other tenants: accept or decline."""
+
+    template_name = "tenancy/own_invitations.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["invitations"] = pending_invitations_for_account(self.request.user)
+        return context
+
+
+class OwnInvitationAnswerView(LoginRequiredMixin, View):
+    """Accept or decline one of the person's own invitations; anyone else's answers 404."""
+
+    accept = True
+
+    def post(self, request, invitation_id):
+        invitation = access_own_invitation(account=request.user, invitation_id=invitation_id)
+        try:
+            if self.accept:
+                services.accept_invitation(actor=request.user, invitation=invitation)
+            else:
+                services.decline_invitation(actor=request.user, invitation=invitation)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("account:invitations")
+        if self.accept:
+            messages.success(request, _("You are now a member of %(tenant)s.") % {
+                "tenant": invitation.tenant.name})
+            return redirect("tenancy:dashboard", tenant_slug=invitation.tenant.slug)
+        messages.success(request, _("The invitation of %(tenant)s was declined.") % {
+            "tenant": invitation.tenant.name})
+        return redirect("account:invitations")
 
 
 class ApiTokenListView(LoginRequiredMixin, FormView):

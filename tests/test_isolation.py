@@ -31,6 +31,9 @@ PUBLIC_NAMES = {
     # The signed-in person's own account (not per tenant); tests/tenancy/test_api_tokens.py
     # proves that a token id of another account answers 404.
     "account:password-change", "account:tokens", "account:token-revoke",
+    # The person's own invitations; another account's invitation answers 404
+    # (test_another_accounts_invitation_answers_404 below).
+    "account:invitations", "account:invitation-accept", "account:invitation-decline",
 }
 KWARG_RE = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -243,6 +246,28 @@ def test_pbx_api_refuses_portal_accounts_and_bad_tokens(samples, admin_a, api):
         url = url_for(name, route, samples)
         assert api(admin_a).get(url).status_code in (401, 403), url
         assert bad.get(url).status_code == 401, url
+
+
+@pytest.mark.django_db
+def test_another_accounts_invitation_answers_404(samples, tenant_a, admin_a, admin_b, agent_a,
+                                                  web):
+    """An invitation is answered only by the account it names: for anyone else, tenant A's
+    admin who made it included, its accept and decline URLs answer 404 for every method."""
+    from tenancy.models import Invitation
+
+    invitation = Invitation.unscoped.get(pk=samples["invitation_id"])
+    invitation.account = admin_b
+    invitation.save(update_fields=["account"])
+    for name in ("account:invitation-accept", "account:invitation-decline"):
+        url = reverse(name, kwargs={"invitation_id": invitation.pk})
+        for user in (admin_a, agent_a):
+            for method in METHODS:
+                response = getattr(web(user), method)(url)
+                assert response.status_code in (404, 405), (method, url, user)
+            assert web(user).post(url).status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None and invitation.declined_at is None
+    assert "iso-invitee" not in web(agent_a).get(reverse("account:invitations")).content.decode()
 
 
 @pytest.mark.django_db

@@ -18,8 +18,8 @@ def test_admin_adds_a_new_account_with_a_one_time_password(web, admin_a, tenant_
         "username": "neu.agent", "first_name": "Nina", "last_name": "Neu", "role": "member",
         "pbx_user": agent_ext_a.pk})
     body = response.content.decode()
-    assert "Nina Neu (neu.agent)" in body
-    membership = Membership.unscoped.get(tenant=tenant_a, user__username="neu.agent")
+    assert "Nina Neu (alpha.neu.agent)" in body
+    membership = Membership.unscoped.get(tenant=tenant_a, user__username="alpha.neu.agent")
     assert membership.role == "member" and membership.pbx_user == agent_ext_a
     password = body.split('data-testid="one-time-password"')[0].rsplit('value="', 1)[1].split(
         '"')[0]

@@ -169,6 +169,34 @@ def totp_code(device):
     return f"{totp.token():0{device.digits}d}"
 
 
+def browser_log_in(page, live_server, username, password, target=None, *, goto=True):
+    """Sign in through the real login page in Chromium, as a person would: the password, then
+    the code of the account's authenticator when the account needs a second factor; waits
+    until the browser is at ``target`` (a path) when given. ``goto=False`` when the page is
+    on the login form already."""
+    from django.contrib.auth import get_user_model
+
+    from twofactor.policy import requires_two_factor
+
+    user = get_user_model().objects.get(username=username)
+    device = authenticator(user) if requires_two_factor(user) else None
+    if goto:
+        page.goto(f"{live_server.url}/login/" + (f"?next={target}" if target else ""))
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    # Wait for the navigation itself: the old page's load state would answer at once.
+    page.wait_for_url(lambda url: "/login/" not in url)
+    if device is not None:
+        page.wait_for_url(f"{live_server.url}/account/2fa/verify/**")
+        page.fill("#id_token", totp_code(device))
+        page.click("main form button.primary")
+        page.wait_for_url(lambda url: "/account/2fa/verify/" not in url)
+    if target:
+        page.wait_for_url(f"{live_server.url}{target}")
+    page.wait_for_load_state()
+
+
 @pytest.fixture
 def _sign_in():
     """Log a test client in. An account that needs a second factor (admins, compliance

@@ -42,7 +42,7 @@ def test_compliance_officer_reads_the_trail(live_server, page, tenant_a, admin_a
     assert page.locator("h1").inner_text() == "Audit-Protokoll"
     table = page.locator("table.audit-table").inner_text()
     assert "Lizenz zugewiesen" in table and "license.assigned" not in table
-    assert "Aufnahmeliste angesehen" not in table  # access events behind the toggle …
+    assert "Aufzeichnungen aufgelistet" not in table  # access events behind the toggle …
     assert "3" in page.locator("[data-testid=access-hidden]").inner_text()  # … not dropped
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
 
@@ -62,7 +62,7 @@ def test_compliance_officer_reads_the_trail(live_server, page, tenant_a, admin_a
     assert "3653" in change and "→" in change and "4000" in change
 
     page.goto(f"{live_server.url}/t/{tenant_a.slug}/audit/?access=true&verify=1")
-    assert "Aufnahmeliste angesehen" in page.locator("table.audit-table").inner_text()
+    assert "Aufzeichnungen aufgelistet" in page.locator("table.audit-table").inner_text()
     assert "Geprüft bis Ereignis" in page.locator("[data-testid=verify-badge]").inner_text()
 
     page.set_viewport_size({"width": 390, "height": 800})

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from licensing import services
+from tests.conftest import browser_log_in
 from tests.recordings.conftest import (  # noqa: F401
     eager,
     ingest_dirs,
@@ -69,9 +70,7 @@ def test_pages_work_under_the_policy(
         "unsafe-inline"
         not in response.headers["content-security-policy"].split("script-src")[1].split(";")[0]
     )
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
+    browser_log_in(page, live_server, "alice", password, goto=False)
     page.wait_for_url(f"{live_server.url}/")  # two tenants: the chooser
     page.goto(f"{live_server.url}/t/{tenant_a.slug}/licenses/")
     # portal.js asks before revoking; dismissing keeps the licence.

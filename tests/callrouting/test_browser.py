@@ -4,16 +4,13 @@ objection and publish."""
 import pytest
 
 from callrouting.models import Routing
+from tests.conftest import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, live_server, username, password, target):
-    page.goto(f"{live_server.url}{target}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}{target}")
+    browser_log_in(page, live_server, username, password, target)
 
 
 def test_admin_edits_plays_simulates_and_publishes(live_server, page, admin_a, password, routing):

@@ -3,6 +3,7 @@
 import pytest
 
 from licensing import services
+from tests.conftest import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -10,11 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_admin_assigns_a_licence_and_the_pool_bar_changes(live_server, page, tenant_a, admin_a,
                                                           agent_ext_a, password):
     services.set_license_pool(actor=None, tenant=tenant_a, license="monitor", quantity=5)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/t/{tenant_a.slug}/")
+    browser_log_in(page, live_server, "alice", password, f"/t/{tenant_a.slug}/")
     page.click("nav.sidenav >> text=Lizenzen")
     page.wait_for_url(f"{live_server.url}/t/{tenant_a.slug}/licenses/")
 
@@ -40,11 +37,7 @@ def test_revoking_monitor_asks_first_and_the_bar_drops(live_server, page, tenant
                                                        agent_ext_a, password):
     services.set_license_pool(actor=None, tenant=tenant_a, license="monitor", quantity=2)
     services.assign_license(actor=None, tenant=tenant_a, extension="201", license="monitor")
-    page.goto(f"{live_server.url}/login/?next=/t/{tenant_a.slug}/licenses/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/t/{tenant_a.slug}/licenses/")
+    browser_log_in(page, live_server, "alice", password, f"/t/{tenant_a.slug}/licenses/")
     assert page.get_by_test_id("used-monitor").inner_text() == "1"
 
     # Dismissing the confirmation keeps the licence ...

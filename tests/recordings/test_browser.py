@@ -2,28 +2,18 @@
 following the work. (The objection flow is in test_browser_archive.py.)"""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from recordings.models import Recording
 from tests import audio_samples
-from tests.conftest import authenticator, totp_code
+from tests.conftest import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, live_server, username, password, target):
-    page.goto(f"{live_server.url}{target}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-    if "/account/2fa/verify/" in page.url:  # admins sign in with a second factor
-        user = get_user_model().objects.get(username=username)
-        page.fill("#id_token", totp_code(authenticator(user)))
-        page.click("main form button.primary")
-    page.wait_for_url(f"{live_server.url}{target}")
+    browser_log_in(page, live_server, username, password, target)
 
 
 @pytest.mark.postgres  # two uploads run at once: SQLite's shared in-memory test database locks
@@ -53,7 +43,6 @@ def test_agent_uploads_several_recordings_with_progress(live_server, page, agent
 
 def test_ingest_page_follows_the_work(live_server, page, admin_a, password, push, wav,
                                       monitor_201):
-    authenticator(admin_a)
     log_in(page, live_server, "alice", password, "/t/alpha/recordings/ingests/")
     stored_tile = page.locator('#ingest-counts [data-status="stored"] .figure')
     assert stored_tile.inner_text() == "0"

@@ -6,6 +6,7 @@ import pytest
 
 from recordings.archive import exports
 from recordings.models import Export, Recording
+from tests.conftest import browser_log_in
 
 from .archive_factory import make_recording
 
@@ -13,11 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, live_server, username, password, target):
-    page.goto(f"{live_server.url}{target}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}{target}")
+    browser_log_in(page, live_server, username, password, target)
 
 
 def test_admin_records_an_objection_with_reason(live_server, page, admin_a, password, agent_ext_a):

@@ -5,6 +5,7 @@ import pytest
 
 from licensing import services as licensing
 from supervision.models import SupervisionGrant
+from tests.conftest import browser_log_in
 from tests.factories import PbxUserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,11 +18,7 @@ def test_admin_grants_two_agents_and_watches_a_live_session(
     licensing.set_license_pool(actor=None, tenant=tenant_a, license="monitor", quantity=5)
     licensing.assign_license(actor=None, tenant=tenant_a, extension="201", license="monitor")
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/t/{tenant_a.slug}/")
+    browser_log_in(page, live_server, "alice", password, f"/t/{tenant_a.slug}/")
     page.click("nav.sidenav >> text=Mithören")
     page.wait_for_url(f"{live_server.url}/t/{tenant_a.slug}/supervision/")
     page.click("nav.sv-tabs >> text=Mehrere auf einmal")
@@ -80,11 +77,7 @@ def test_supervision_pages_never_scroll_sideways_on_a_phone(live_server, page):
 
     call_command("seed_demo", "--quiet-logins", stdout=None)
     page.set_viewport_size({"width": 390, "height": 800})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "muster.admin")
-    page.fill("#id_password", "demo-pbx-2026")
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    browser_log_in(page, live_server, "muster.admin", "demo-pbx-2026")
     for path in [
         "",
         "grants/",

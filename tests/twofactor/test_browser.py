@@ -34,7 +34,7 @@ def test_admin_enrols_and_signs_in_with_two_factors(live_server, page, admin_a, 
     assert page.locator("h1").inner_text() == "TK-Teilnehmer"
 
     page.click("[data-testid=logout]")
-    page.wait_for_url(f"{live_server.url}/login/")
+    page.wait_for_url(f"{live_server.url}/logged-out/")
     page.goto(f"{live_server.url}/t/{tenant_a.slug}/pbx-users/")
     _password_step(page, live_server, password)
     page.wait_for_url(f"{live_server.url}/account/2fa/verify/**")

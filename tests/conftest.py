@@ -169,6 +169,22 @@ def totp_code(device):
     return f"{totp.token():0{device.digits}d}"
 
 
+def wait_until(page, expression: str, timeout: float = 10.0):
+    """Poll ``expression`` in the page until it is truthy (``page.wait_for_function`` evaluates
+    a string inside the page, which the Content-Security-Policy forbids; ``page.evaluate``
+    goes through the browser's debugging protocol and is allowed)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout} s: {expression}")
+        page.wait_for_timeout(100)
+
+
 def browser_log_in(page, live_server, username, password, target=None, *, goto=True):
     """Sign in through the real login page in Chromium, as a person would: the password, then
     the code of the account's authenticator when the account needs a second factor; waits

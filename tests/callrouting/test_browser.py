@@ -4,7 +4,7 @@ objection and publish."""
 import pytest
 
 from callrouting.models import Routing
-from tests.conftest import browser_log_in
+from tests.conftest import browser_log_in, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +22,7 @@ def test_admin_edits_plays_simulates_and_publishes(live_server, page, admin_a, p
     # Editing redraws the flow picture from the server without saving.
     page.select_option("#id_objection_key", "7")
     page.fill("#id_timeout_seconds", "12")
-    page.wait_for_function("document.querySelector('#flow-picture').textContent.includes('12 s')")
+    wait_until(page, "document.querySelector('#flow-picture').textContent.includes('12 s')")
     assert "Taste 7" in page.locator("#flow-picture").inner_text()
     assert Routing.unscoped.get(pk=routing.pk).timeout_seconds == 5
     page.click("#save-draft")
@@ -34,7 +34,7 @@ def test_admin_edits_plays_simulates_and_publishes(live_server, page, admin_a, p
     page.locator('.audio-item[data-language="de"] button[name=generate]').click()
     page.wait_for_selector("#audio-de")
     page.click('[data-play="audio-de"]')
-    page.wait_for_function("document.querySelector('#audio-de').currentTime > 0.2", timeout=15000)
+    wait_until(page, "document.querySelector('#audio-de').currentTime > 0.2", timeout=15)
     duration = page.evaluate("document.querySelector('#audio-de').duration")
     assert duration > 5
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import audio_samples
+from tests.conftest import wait_until
 
 from .test_browser import log_in
 
@@ -39,7 +40,7 @@ def test_find_play_seek_speed_and_download(
     page.wait_for_url(f"**/recordings/{wanted.pk}/")
 
     page.click("#play-toggle")
-    page.wait_for_function("document.getElementById('audio').currentTime > 0.3")
+    wait_until(page, "document.getElementById('audio').currentTime > 0.3")
     assert page.evaluate("document.getElementById('audio').paused") is False
 
     box = page.locator("#waveform").bounding_box()
@@ -84,7 +85,7 @@ def test_reason_asked_before_playing_and_kept_in_the_audit(
     page.fill("#access-reason", "Beschwerde 4711")
     page.click("#reason-form button[type=submit]")
     page.click("#play-toggle")
-    page.wait_for_function("document.getElementById('audio').currentTime > 0.2")
+    wait_until(page, "document.getElementById('audio').currentTime > 0.2")
     played = AuditEvent.unscoped.get(tenant=tenant_a, action="recording.played")
     assert played.data["reason"] == "Beschwerde 4711"
     assert "reason=Beschwerde" in page.locator("#download").get_attribute("href")

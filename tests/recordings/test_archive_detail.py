@@ -33,7 +33,7 @@ def test_detail_shows_consent_flags_waveform_history_and_related(
     page = client.get(f"/t/alpha/recordings/{recording.pk}/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Der Anrufer hat der Aufzeichnung zugestimmt." in html
+    assert "Der Anrufer hat in die Aufzeichnung eingewilligt." in html
     assert "Benötigt eine Monitor-Lizenz" in html or "Monitor" in html
     assert "Anna Agentin" in html and "1:15" in html and "+49 30 1234567" in html
     config = json.loads(

@@ -184,16 +184,23 @@ REASON_TABLES = [
     ("supervision.", ["supervision.choices.Reason", "supervision.choices.EndReason"]),
     ("recording", ["recordings.choices.IngestReason", "recordings.choices.DiscardReason"]),
     ("license", ["licensing.policy.REASONS"]),
-    ("", [
-        "recordings.choices.IngestReason", "recordings.choices.DiscardReason",
-        "supervision.choices.EndReason", "licensing.policy.REASONS",
-    ]),
+    (
+        "",
+        [
+            "recordings.choices.IngestReason",
+            "recordings.choices.DiscardReason",
+            "supervision.choices.EndReason",
+            "licensing.policy.REASONS",
+        ],
+    ),
 ]
 
 # Words stored as values by the parts (not enums of their own).
 VALUE_WORDS = {
-    "when": {"at_ingest": gettext_lazy("when it arrived"),
-             "after_storage": gettext_lazy("after it was stored")},
+    "when": {
+        "at_ingest": gettext_lazy("when it arrived"),
+        "after_storage": gettext_lazy("after it was stored"),
+    },
     "via": {"admin": gettext_lazy("the provider's administration")},
 }
 
@@ -203,7 +210,7 @@ def _labels_of(path: str) -> dict:
     table = import_string(path)
     if isinstance(table, dict):
         return {str(key): value for key, value in table.items()}
-    return {value: label for value, label in table.choices}
+    return dict(table.choices)
 
 
 def _choice_label(paths, value):
@@ -270,8 +277,10 @@ def show_value(value, name: str = "", action: str = "") -> str:
         if name in ("reason", "previous_reason"):
             return _reason_text(value, action)
         if name == "policy_violation" and value.endswith("_not_held"):
-            return _choice_label(["licensing.choices.License"], value.removesuffix("_not_held")
-                                 ) or value
+            return (
+                _choice_label(["licensing.choices.License"], value.removesuffix("_not_held"))
+                or value
+            )
         if name in ("set_by", "objected_by") or value == SYSTEM_ACTOR:
             return actor_text(value)
         if name == "note":
@@ -284,7 +293,6 @@ def show_value(value, name: str = "", action: str = "") -> str:
         return ", ".join(show_value(item, name, action) for item in value) or "—"
     if isinstance(value, dict):
         return "; ".join(
-            f"{field_label(key)}: {show_value(item, key, action)}"
-            for key, item in value.items()
+            f"{field_label(key)}: {show_value(item, key, action)}" for key, item in value.items()
         )
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

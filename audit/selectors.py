@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from .actions import ACCESS_ACTIONS, CATEGORIES, action_category, action_label
 from .details import actor_text, field_label, show_value
 
+
 @dataclass
 class DetailRow:
     label: str
@@ -28,11 +29,38 @@ class DetailRow:
     changed: bool = False
 
 
+def _leaf_changes(path: str, old, new) -> list[dict]:
+    """A routing diff entry whose values are whole sections (``keys``, ``languages``: the
+    first version) as one entry per field inside, so each gets its label. Languages are keyed
+    by their code, as callrouting.definition.diff_definitions does; an audio stays whole."""
+    if path == "languages":
+        old, new = (
+            {item.get("code"): item for item in value} if isinstance(value, list) else value
+            for value in (old, new)
+        )
+    if path.endswith(".audio") or not (isinstance(old, dict) or isinstance(new, dict)):
+        return [{"field": path, "old": old, "new": new}]
+    old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
+    return [
+        change
+        for name in [*old, *[n for n in new if n not in old]]
+        if name != "code"
+        for change in _leaf_changes(f"{path}.{name}", old.get(name), new.get(name))
+    ]
+
+
 def _change_list_rows(changes: list) -> list[DetailRow]:
     """Call routing's version diffs (``[{"field", "old", "new"}]``) in its own words."""
     diff_rows = import_string("callrouting.presentation.diff_rows")
-    return [DetailRow(row["label"], before=row["old"], after=row["new"], changed=True)
-            for row in diff_rows(changes)]
+    leaves = [
+        leaf
+        for change in changes
+        for leaf in _leaf_changes(change["field"], change.get("old"), change.get("new"))
+    ]
+    return [
+        DetailRow(row["label"], before=row["old"], after=row["new"], changed=True)
+        for row in diff_rows(leaves)
+    ]
 
 
 def detail_rows(data: dict, action: str = "") -> list[DetailRow]:
@@ -47,18 +75,28 @@ def detail_rows(data: dict, action: str = "") -> list[DetailRow]:
     rows: list[DetailRow] = []
 
     def change(name, before, after):
-        rows.append(DetailRow(field_label(name), before=show_value(before, name, action),
-                              after=show_value(after, name, action), changed=True))
+        rows.append(
+            DetailRow(
+                field_label(name),
+                before=show_value(before, name, action),
+                after=show_value(after, name, action),
+                changed=True,
+            )
+        )
 
     for key in ("changes", "changed"):
         changes = data.get(key)
         if isinstance(changes, dict) and all(
-                isinstance(pair, dict) and "before" in pair for pair in changes.values()):
+            isinstance(pair, dict) and "before" in pair for pair in changes.values()
+        ):
             data.pop(key)
             for name, pair in changes.items():
                 change(name, pair.get("before"), pair.get("after"))
-        elif isinstance(changes, list) and changes and all(
-                isinstance(item, dict) and "field" in item for item in changes):
+        elif (
+            isinstance(changes, list)
+            and changes
+            and all(isinstance(item, dict) and "field" in item for item in changes)
+        ):
             data.pop(key)
             rows += _change_list_rows(changes)
     before = data.pop("before", None)
@@ -72,9 +110,14 @@ def detail_rows(data: dict, action: str = "") -> list[DetailRow]:
     elif before is not None or after is not None:
         # A single value changed (a call's consent, a session's mode): named by the action.
         name = next((field for field in ("consent", "mode") if field in action), "")
-        rows.append(DetailRow(field_label(name) if name else _("Value"),
-                              before=show_value(before, name, action),
-                              after=show_value(after, name, action), changed=True))
+        rows.append(
+            DetailRow(
+                field_label(name) if name else _("Value"),
+                before=show_value(before, name, action),
+                after=show_value(after, name, action),
+                changed=True,
+            )
+        )
     for name, value in data.items():
         rows.append(DetailRow(field_label(name), value=show_value(value, name, action)))
     return rows
@@ -116,14 +159,16 @@ def name_objects(events, tenant) -> dict[tuple[str, str], NamedObject]:
         for user in PbxUser.unscoped.filter(tenant=tenant, pk__in=ids("tenancy.pbxuser")):
             named[("tenancy.pbxuser", str(user.pk))] = NamedObject(
                 f"{user.extension} {user.display_name}".strip(),
-                _url("tenancy:pbx-user-edit", tenant_slug=slug, extension=user.extension))
+                _url("tenancy:pbx-user-edit", tenant_slug=slug, extension=user.extension),
+            )
     if (Membership := _model("tenancy.Membership")) and ids("tenancy.membership"):
-        for membership in Membership.unscoped.filter(tenant=tenant,
-                                                     pk__in=ids("tenancy.membership")
-                                                     ).select_related("user"):
+        for membership in Membership.unscoped.filter(
+            tenant=tenant, pk__in=ids("tenancy.membership")
+        ).select_related("user"):
             named[("tenancy.membership", str(membership.pk))] = NamedObject(
                 membership.user.get_username(),
-                _url("tenancy:membership-edit", tenant_slug=slug, membership_id=membership.pk))
+                _url("tenancy:membership-edit", tenant_slug=slug, membership_id=membership.pk),
+            )
     if (User := _model("auth.User")) and ids("auth.user"):
         for user in User.objects.filter(pk__in=ids("auth.user")):
             named[("auth.user", str(user.pk))] = NamedObject(user.get_username())
@@ -131,14 +176,16 @@ def name_objects(events, tenant) -> dict[tuple[str, str], NamedObject]:
         for rec in Recording.unscoped.filter(tenant=tenant, pk__in=ids("recordings.recording")):
             when = formats.date_format(rec.started_at, "SHORT_DATETIME_FORMAT")
             named[("recordings.recording", str(rec.pk))] = NamedObject(
-                _("Call %(call)s, %(extension)s, %(time)s") % {
-                    "call": rec.pbx_call_id, "extension": rec.extension, "time": when},
+                _("Call %(call)s, %(extension)s, %(time)s")
+                % {"call": rec.pbx_call_id, "extension": rec.extension, "time": when},
                 _url("recordings:detail", tenant_slug=slug, recording_id=rec.pk)
-                or _url("recordings:list", tenant_slug=slug) + f"?call_id={rec.pbx_call_id}")
+                or _url("recordings:list", tenant_slug=slug) + f"?call_id={rec.pbx_call_id}",
+            )
     if (Call := _model("recordings.Call")) and ids("recordings.call"):
         for call in Call.unscoped.filter(tenant=tenant, pk__in=ids("recordings.call")):
             named[("recordings.call", str(call.pk))] = NamedObject(
-                _("Call %(call)s") % {"call": call.call_id})
+                _("Call %(call)s") % {"call": call.call_id}
+            )
     if (Tenant := _model("tenancy.Tenant")) and ids("tenancy.tenant"):
         for each in Tenant.objects.filter(pk=tenant.pk, pk__in=ids("tenancy.tenant")):
             named[("tenancy.tenant", str(each.pk))] = NamedObject(each.name)
@@ -181,15 +228,21 @@ def review_rows(events, tenant) -> list[ReviewRow]:
     rows = []
     for event in events:
         category = action_category(event.action)
-        rows.append(ReviewRow(
-            event=event, label=action_label(event.action), category=category,
-            category_label=str(CATEGORIES.get(category, CATEGORIES["other"])),
-            object=describe(event, named), details=detail_rows(event.data, event.action),
-            is_access=event.action in ACCESS_ACTIONS,
-            reason=show_value((event.data or {}).get("reason") or "", "reason", event.action)
-            if (event.data or {}).get("reason") else "",
-            actor=actor_text(event.actor_label),
-        ))
+        rows.append(
+            ReviewRow(
+                event=event,
+                label=action_label(event.action),
+                category=category,
+                category_label=str(CATEGORIES.get(category, CATEGORIES["other"])),
+                object=describe(event, named),
+                details=detail_rows(event.data, event.action),
+                is_access=event.action in ACCESS_ACTIONS,
+                reason=show_value((event.data or {}).get("reason") or "", "reason", event.action)
+                if (event.data or {}).get("reason")
+                else "",
+                actor=actor_text(event.actor_label),
+            )
+        )
     return rows
 
 
@@ -199,10 +252,17 @@ def _verification_key(tenant) -> str:
 
 def remember_verification(tenant, result) -> None:
     """Keep the tenant's last verification for the review page's badge."""
-    cache.set(_verification_key(tenant), {
-        "ok": result.ok, "last_seq": result.last_seq, "last_time": result.last_time,
-        "checkpoint_seq": result.checkpoint_seq, "message": result.message(),
-    }, timeout=None)
+    cache.set(
+        _verification_key(tenant),
+        {
+            "ok": result.ok,
+            "last_seq": result.last_seq,
+            "last_time": result.last_time,
+            "checkpoint_seq": result.checkpoint_seq,
+            "message": result.message(),
+        },
+        timeout=None,
+    )
 
 
 def last_verification(tenant) -> dict | None:

@@ -41,7 +41,7 @@ READ_ATTRS = ("title", "placeholder", "aria-label", "alt")
 # German catalogue uses as they are, docs/glossary.md): seen on a German page, they are German.
 SAME_IN_GERMAN = {
     "Routing",  # "Neues Routing", "Routings für den rechtlichen Hinweis"
-    "supervisor",  # the product name Supervisor (glossary); also in usernames like muster.supervisor
+    "supervisor",  # the product name Supervisor (glossary), also in usernames
     "Object",  # "S3 Object Lock", the storage feature's name
 }
 PLACEHOLDER_RE = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\{.*?\}\}|\{\w*\}|%%")

@@ -71,6 +71,7 @@ FIELD_LABELS = {
     "session_id": gettext_lazy("Session"),
     "supervisor": gettext_lazy("Supervisor"),
     # recordings
+    "attempts": gettext_lazy("Attempts"),
     "audio_reached_storage": gettext_lazy("Audio reached the storage"),
     "call_id": gettext_lazy("Call"),
     "calls": gettext_lazy("Calls"),
@@ -142,6 +143,10 @@ FIELD_LABELS = {
     "values": gettext_lazy("Settings"),
     "version": gettext_lazy("Version"),
     "version_id": gettext_lazy("Version"),
+    # the shapes of a change (shown as such only when a part records them otherwise)
+    "after": gettext_lazy("After"),
+    "before": gettext_lazy("Before"),
+    "changes": gettext_lazy("Changed fields"),
     # the audit part itself
     "changed": gettext_lazy("Changed fields"),
     "checkpoint": gettext_lazy("Checkpoint"),

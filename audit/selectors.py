@@ -56,6 +56,7 @@ def _change_list_rows(changes: list) -> list[DetailRow]:
         leaf
         for change in changes
         for leaf in _leaf_changes(change["field"], change.get("old"), change.get("new"))
+        if leaf["old"] != leaf["new"]
     ]
     return [
         DetailRow(row["label"], before=row["old"], after=row["new"], changed=True)
@@ -235,7 +236,10 @@ def review_rows(events, tenant) -> list[ReviewRow]:
                 category=category,
                 category_label=str(CATEGORIES.get(category, CATEGORIES["other"])),
                 object=describe(event, named),
-                details=detail_rows(event.data, event.action),
+                # The reason has a line of its own (row.reason).
+                details=detail_rows(
+                    {k: v for k, v in (event.data or {}).items() if k != "reason"}, event.action
+                ),
                 is_access=event.action in ACCESS_ACTIONS,
                 reason=show_value((event.data or {}).get("reason") or "", "reason", event.action)
                 if (event.data or {}).get("reason")

@@ -6,7 +6,6 @@ apps registry, so the audit part imports no other part's models.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -14,59 +13,11 @@ from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
 from django.utils.dateparse import parse_datetime
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from .actions import ACCESS_ACTIONS, CATEGORIES, action_category, action_label
-
-FIELD_LABELS = {
-    "role": gettext_lazy("Role"), "extension": gettext_lazy("Extension"),
-    "display_name": gettext_lazy("Name"), "username": gettext_lazy("Account"),
-    "license": gettext_lazy("Licence"), "quantity": gettext_lazy("Quantity"),
-    "valid_from": gettext_lazy("Valid from"), "valid_until": gettext_lazy("Valid until"),
-    "used": gettext_lazy("In use"), "reason": gettext_lazy("Reason"),
-    "client_type": gettext_lazy("Client type"), "record_all_calls": gettext_lazy(
-        "Record all calls"), "attention_tone": gettext_lazy("Attention tone"),
-    "name": gettext_lazy("Name"), "slug": gettext_lazy("Short name"),
-    "timezone": gettext_lazy("Time zone"), "regulated": gettext_lazy("Regulated firm"),
-    "audit_retention_days": gettext_lazy("Keep audit events (days)"),
-    "require_2fa_for_all": gettext_lazy("Two-factor login for everyone"),
-    "recording_ids": gettext_lazy("Recordings"), "filters": gettext_lazy("Filters"),
-    "format": gettext_lazy("Format"), "ok": gettext_lazy("Intact"),
-    "count": gettext_lazy("Events"), "seq": gettext_lazy("Event number"),
-    "call_id": gettext_lazy("Call"), "consent": gettext_lazy("Consent"),
-    "token_prefix": gettext_lazy("Token prefix"), "device": gettext_lazy("Device"),
-    "recording_codes": gettext_lazy("Recovery codes"), "via": gettext_lazy("Changed in"),
-    "changed": gettext_lazy("Changed fields"), "filename": gettext_lazy("File"),
-    "rows": gettext_lazy("Rows"), "time_zone": gettext_lazy("Time zone"),
-    "ingest_id": gettext_lazy("Ingest"), "hash": gettext_lazy("Hash"),
-    "key": gettext_lazy("Storage key"), "object_lock": gettext_lazy("Object Lock"),
-    "up_to_seq": gettext_lazy("Up to event"), "deleted": gettext_lazy("Deleted"),
-    "retention_days": gettext_lazy("Retention (days)"),
-    "recovery_codes": gettext_lazy("Recovery codes"),
-    "recovery_codes_left": gettext_lazy("Recovery codes left"),
-    "devices_removed": gettext_lazy("Devices removed"),
-}
-
-
-def field_label(name: str) -> str:
-    label = FIELD_LABELS.get(name)
-    return str(label) if label else name.replace("_", " ").capitalize()
-
-
-def show_value(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, int | float):
-        return formats.number_format(value)
-    if isinstance(value, str):
-        moment = parse_datetime(value) if len(value) >= 19 and value[4:5] == "-" else None
-        return formats.date_format(moment, "SHORT_DATETIME_FORMAT") if moment else value
-    if isinstance(value, list):
-        return ", ".join(show_value(v) for v in value) or "—"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+from .details import actor_text, field_label, show_value
 
 
 @dataclass
@@ -78,20 +29,77 @@ class DetailRow:
     changed: bool = False
 
 
-def detail_rows(data: dict) -> list[DetailRow]:
+def _leaf_changes(path: str, old, new) -> list[dict]:
+    """A routing diff entry whose values are whole sections (``keys``, ``languages``: the
+    first version) as one entry per field inside, so each gets its label. Languages are keyed
+    by their code, as callrouting.definition.diff_definitions does; an audio stays whole."""
+    if path == "languages":
+        old, new = (
+            {item.get("code"): item for item in value} if isinstance(value, list) else value
+            for value in (old, new)
+        )
+    if path.endswith(".audio") or not (isinstance(old, dict) or isinstance(new, dict)):
+        return [{"field": path, "old": old, "new": new}]
+    old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
+    return [
+        change
+        for name in [*old, *[n for n in new if n not in old]]
+        if name != "code"
+        for change in _leaf_changes(f"{path}.{name}", old.get(name), new.get(name))
+    ]
+
+
+def _change_list_rows(changes: list) -> list[DetailRow]:
+    """Call routing's version diffs (``[{"field", "old", "new"}]``) in its own words."""
+    diff_rows = import_string("callrouting.presentation.diff_rows")
+    leaves = [
+        leaf
+        for change in changes
+        for leaf in _leaf_changes(change["field"], change.get("old"), change.get("new"))
+        if leaf["old"] != leaf["new"]
+    ]
+    return [
+        DetailRow(row["label"], before=row["old"], after=row["new"], changed=True)
+        for row in diff_rows(leaves)
+    ]
+
+
+def detail_rows(data: dict, action: str = "") -> list[DetailRow]:
     """The event's data as fields: changes as before → after, everything else as a value.
 
-    Understands the shapes the parts record: ``{"changes": {f: {"before", "after"}}}``,
+    Understands the shapes the parts record: ``{"changes": {f: {"before", "after"}}}`` (also
+    as ``changed``), ``{"changes": [{"field", "old", "new"}]}`` (routing versions),
     ``{"before": {...}, "after": {...}}`` and ``{"before": {...}, f: new value, ...}``.
+    Labels and values come from audit.details.
     """
     data = dict(data or {})
     rows: list[DetailRow] = []
-    changes = data.pop("changes", None)
-    if isinstance(changes, dict):
-        for name, pair in changes.items():
-            if isinstance(pair, dict) and "before" in pair:
-                rows.append(DetailRow(field_label(name), before=show_value(pair.get("before")),
-                                      after=show_value(pair.get("after")), changed=True))
+
+    def change(name, before, after):
+        rows.append(
+            DetailRow(
+                field_label(name),
+                before=show_value(before, name, action),
+                after=show_value(after, name, action),
+                changed=True,
+            )
+        )
+
+    for key in ("changes", "changed"):
+        changes = data.get(key)
+        if isinstance(changes, dict) and all(
+            isinstance(pair, dict) and "before" in pair for pair in changes.values()
+        ):
+            data.pop(key)
+            for name, pair in changes.items():
+                change(name, pair.get("before"), pair.get("after"))
+        elif (
+            isinstance(changes, list)
+            and changes
+            and all(isinstance(item, dict) and "field" in item for item in changes)
+        ):
+            data.pop(key)
+            rows += _change_list_rows(changes)
     before = data.pop("before", None)
     after = data.pop("after", None)
     if isinstance(before, dict):
@@ -99,10 +107,20 @@ def detail_rows(data: dict) -> list[DetailRow]:
         for name in sorted(set(before) | set(after)):
             new = after[name] if name in after else data.pop(name, before.get(name))
             data.pop(name, None)
-            rows.append(DetailRow(field_label(name), before=show_value(before.get(name)),
-                                  after=show_value(new), changed=True))
+            change(name, before.get(name), new)
+    elif before is not None or after is not None:
+        # A single value changed (a call's consent, a session's mode): named by the action.
+        name = next((field for field in ("consent", "mode") if field in action), "")
+        rows.append(
+            DetailRow(
+                field_label(name) if name else _("Value"),
+                before=show_value(before, name, action),
+                after=show_value(after, name, action),
+                changed=True,
+            )
+        )
     for name, value in data.items():
-        rows.append(DetailRow(field_label(name), value=show_value(value)))
+        rows.append(DetailRow(field_label(name), value=show_value(value, name, action)))
     return rows
 
 
@@ -142,14 +160,16 @@ def name_objects(events, tenant) -> dict[tuple[str, str], NamedObject]:
         for user in PbxUser.unscoped.filter(tenant=tenant, pk__in=ids("tenancy.pbxuser")):
             named[("tenancy.pbxuser", str(user.pk))] = NamedObject(
                 f"{user.extension} {user.display_name}".strip(),
-                _url("tenancy:pbx-user-edit", tenant_slug=slug, extension=user.extension))
+                _url("tenancy:pbx-user-edit", tenant_slug=slug, extension=user.extension),
+            )
     if (Membership := _model("tenancy.Membership")) and ids("tenancy.membership"):
-        for membership in Membership.unscoped.filter(tenant=tenant,
-                                                     pk__in=ids("tenancy.membership")
-                                                     ).select_related("user"):
+        for membership in Membership.unscoped.filter(
+            tenant=tenant, pk__in=ids("tenancy.membership")
+        ).select_related("user"):
             named[("tenancy.membership", str(membership.pk))] = NamedObject(
                 membership.user.get_username(),
-                _url("tenancy:membership-edit", tenant_slug=slug, membership_id=membership.pk))
+                _url("tenancy:membership-edit", tenant_slug=slug, membership_id=membership.pk),
+            )
     if (User := _model("auth.User")) and ids("auth.user"):
         for user in User.objects.filter(pk__in=ids("auth.user")):
             named[("auth.user", str(user.pk))] = NamedObject(user.get_username())
@@ -157,14 +177,16 @@ def name_objects(events, tenant) -> dict[tuple[str, str], NamedObject]:
         for rec in Recording.unscoped.filter(tenant=tenant, pk__in=ids("recordings.recording")):
             when = formats.date_format(rec.started_at, "SHORT_DATETIME_FORMAT")
             named[("recordings.recording", str(rec.pk))] = NamedObject(
-                _("Call %(call)s, %(extension)s, %(time)s") % {
-                    "call": rec.pbx_call_id, "extension": rec.extension, "time": when},
+                _("Call %(call)s, %(extension)s, %(time)s")
+                % {"call": rec.pbx_call_id, "extension": rec.extension, "time": when},
                 _url("recordings:detail", tenant_slug=slug, recording_id=rec.pk)
-                or _url("recordings:list", tenant_slug=slug) + f"?call_id={rec.pbx_call_id}")
+                or _url("recordings:list", tenant_slug=slug) + f"?call_id={rec.pbx_call_id}",
+            )
     if (Call := _model("recordings.Call")) and ids("recordings.call"):
         for call in Call.unscoped.filter(tenant=tenant, pk__in=ids("recordings.call")):
             named[("recordings.call", str(call.pk))] = NamedObject(
-                _("Call %(call)s") % {"call": call.call_id})
+                _("Call %(call)s") % {"call": call.call_id}
+            )
     if (Tenant := _model("tenancy.Tenant")) and ids("tenancy.tenant"):
         for each in Tenant.objects.filter(pk=tenant.pk, pk__in=ids("tenancy.tenant")):
             named[("tenancy.tenant", str(each.pk))] = NamedObject(each.name)
@@ -198,6 +220,7 @@ class ReviewRow:
     details: list[DetailRow]
     is_access: bool
     reason: str
+    actor: str
 
 
 def review_rows(events, tenant) -> list[ReviewRow]:
@@ -206,13 +229,24 @@ def review_rows(events, tenant) -> list[ReviewRow]:
     rows = []
     for event in events:
         category = action_category(event.action)
-        rows.append(ReviewRow(
-            event=event, label=action_label(event.action), category=category,
-            category_label=str(CATEGORIES.get(category, CATEGORIES["other"])),
-            object=describe(event, named), details=detail_rows(event.data),
-            is_access=event.action in ACCESS_ACTIONS,
-            reason=str((event.data or {}).get("reason", "")),
-        ))
+        rows.append(
+            ReviewRow(
+                event=event,
+                label=action_label(event.action),
+                category=category,
+                category_label=str(CATEGORIES.get(category, CATEGORIES["other"])),
+                object=describe(event, named),
+                # The reason has a line of its own (row.reason).
+                details=detail_rows(
+                    {k: v for k, v in (event.data or {}).items() if k != "reason"}, event.action
+                ),
+                is_access=event.action in ACCESS_ACTIONS,
+                reason=show_value((event.data or {}).get("reason") or "", "reason", event.action)
+                if (event.data or {}).get("reason")
+                else "",
+                actor=actor_text(event.actor_label),
+            )
+        )
     return rows
 
 
@@ -222,10 +256,17 @@ def _verification_key(tenant) -> str:
 
 def remember_verification(tenant, result) -> None:
     """Keep the tenant's last verification for the review page's badge."""
-    cache.set(_verification_key(tenant), {
-        "ok": result.ok, "last_seq": result.last_seq, "last_time": result.last_time,
-        "checkpoint_seq": result.checkpoint_seq, "message": result.message(),
-    }, timeout=None)
+    cache.set(
+        _verification_key(tenant),
+        {
+            "ok": result.ok,
+            "last_seq": result.last_seq,
+            "last_time": result.last_time,
+            "checkpoint_seq": result.checkpoint_seq,
+            "message": result.message(),
+        },
+        timeout=None,
+    )
 
 
 def last_verification(tenant) -> dict | None:

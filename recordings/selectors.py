@@ -92,11 +92,6 @@ def access_call_for_objection(*, actor, membership, tenant, call_id: str) -> Cal
     return call
 
 
-def may_object(membership, extension: str) -> bool:
-    """May this membership mark an objection on a call of ``extension``? (for the menu)"""
-    return may_object_any_call(membership) or (
-        bool(extension) and own_extension(membership) == extension)
-
 
 def access_ingest(*, actor, tenant, ingest_id) -> Ingest:
     try:

@@ -16,7 +16,6 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -40,12 +39,10 @@ from .filters import RecordingCursorPagination, RecordingFilterSet
 from .models import own_extension
 from .playback import audio_response, needs_rendition
 from .selectors import (
-    access_call_for_objection,
     access_ingest,
     access_recording,
     ingest_counts,
     ingests_for_list,
-    may_object,
     recording_history,
     recordings_for_list,
     related_recordings,
@@ -203,11 +200,8 @@ class RecordingDetailView(TenantViewMixin, TemplateView):
             reason_required=archive_settings.access_reason_required,
             player_config={"peaks": recording.peaks or [], "duration": recording.duration},
             rendition=needs_rendition(recording),
-            may_object=(recording.call.consent != Consent.OBJECTED
-                        and may_object(self.membership, recording.extension)),
         )
         return context
-
 
     def rendered_panels(self, recording) -> list[tuple[str, str]]:
         """Other parts' panels as ``(title, html)``: each template gets the panel's context
@@ -373,24 +367,3 @@ class IngestRetryView(TenantViewMixin, View):
         else:
             messages.success(request, _("The recording is being processed again."))
         return redirect("recordings:ingests", tenant_slug=self.tenant.slug)
-
-
-class CallObjectionView(TenantViewMixin, View):
-    """Mark that the caller objected: the call's audio is discarded, a tombstone stays."""
-
-    def post(self, request, tenant_slug, call_id):
-        call = access_call_for_objection(actor=self.actor, membership=self.membership,
-                                         tenant=self.tenant, call_id=call_id)
-        note = request.POST.get("note", "")[:500]
-        _call, changed = services.object_to_call(actor=self.actor, membership=self.membership,
-                                                 call=call, note=note)
-        if changed:
-            messages.success(request, _("The objection is recorded; the call's audio was "
-                                        "discarded."))
-        else:
-            messages.info(request, _("The objection was recorded before."))
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-            target = reverse("recordings:list", kwargs={"tenant_slug": self.tenant.slug})
-        return redirect(target)

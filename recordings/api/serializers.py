@@ -204,10 +204,6 @@ class CallEndSerializer(CallDetailsSerializer):
     ended_at = AwareDateTimeField()
 
 
-class ObjectionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-
 class CallConsentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Call

@@ -6,8 +6,8 @@ Ingests: admins and compliance officers all, others their own uploads.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
@@ -17,14 +17,13 @@ from hostedpbx.api.base import TenantAPIView, TenantReadOnlyViewSet
 from hostedpbx.api.errors import ApiError, conflict, drf_error_dict
 from hostedpbx.api.pagination import StableCursorPagination
 from recordings import services
-from recordings.choices import AudioState, IngestSource, Kind
+from recordings.choices import IngestSource, Kind
 from recordings.exports_csv import metadata_csv_response
 from recordings.filters import RecordingCursorPagination
 from recordings.metadata import portal_call_id, validate_metadata
 from recordings.models import Ingest, Recording, own_extension
 from recordings.playback import audio_response
 from recordings.selectors import (
-    access_call_for_objection,
     access_recording,
     ingest_counts,
     settings_for,
@@ -36,10 +35,8 @@ from tenancy.models import PbxUser
 from .filters import IngestFilter, RecordingFilter
 from .receiving import ReceivingMixin
 from .serializers import (
-    CallConsentSerializer,
     IngestAcceptedSerializer,
     IngestSerializer,
-    ObjectionSerializer,
     RecordingDetailSerializer,
     RecordingSerializer,
     UploadSerializer,
@@ -189,36 +186,6 @@ class RecordingUploadView(ReceivingMixin, TenantAPIView):
         return Response({"ingest_id": str(ingest.ingest_id), "status": ingest.status,
                          "call_id": ingest.call_id, "file": upload.name},
                         status=status.HTTP_202_ACCEPTED)
-
-
-class CallObjectionView(TenantAPIView):
-    """Mark the caller's objection after the fact: the call's audio is discarded (a tombstone
-    stays). Agents on their own calls, admins and compliance officers on any."""
-
-    read_roles = ALL_ROLES
-    write_roles = ALL_ROLES
-
-    @extend_schema(request=ObjectionSerializer, responses=inline_serializer(
-        "ObjectionResult", {
-            "call": CallConsentSerializer(), "changed": serializers.BooleanField(),
-            "recordings_discarded": serializers.IntegerField(),
-            "recordings_on_hold": serializers.IntegerField(),
-        }))
-    def post(self, request, tenant_slug, call_id):
-        call = access_call_for_objection(actor=self.actor, membership=self.membership,
-                                         tenant=self.tenant, call_id=call_id)
-        body = ObjectionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        call, changed = services.object_to_call(actor=self.actor, membership=self.membership,
-                                                call=call, note=body.validated_data.get("note",
-                                                                                        ""))
-        recordings = Recording.unscoped.filter(call=call)
-        return Response({
-            "call": CallConsentSerializer(call).data, "changed": changed,
-            "recordings_discarded": recordings.filter(
-                audio_state=AudioState.DISCARDED).count(),
-            "recordings_on_hold": recordings.filter(discard_pending=True).count(),
-        })
 
 
 class IgnoreAcceptNegotiation(DefaultContentNegotiation):

@@ -144,6 +144,16 @@ def test_an_objection_during_an_early_upload_stops_it(locked_bucket, push, sampl
         return original(job)
 
     monkeypatch.setattr(upload, "objected_now", objection_arrives_while_uploading)
+    # Hold the bytes until the worker has seen the objection: on loopback a single PUT can
+    # otherwise finish between two consent checks, and the call would then (rightly) read
+    # "being deleted" instead of testing the abort.
+    send_chunk = upload.Transfer.progress
+
+    def progress_after_the_objection_is_seen(self, sent=0):
+        self.abort.wait(timeout=10)
+        return send_chunk(self, sent)
+
+    monkeypatch.setattr(upload.Transfer, "progress", progress_after_the_objection_is_seen)
     with django_capture_on_commit_callbacks(execute=True):
         assert run_ingest(ingest.ingest_id) == "rejected"
     ingest.refresh_from_db()

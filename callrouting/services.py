@@ -251,21 +251,30 @@ def generate_audio(*, actor, routing: Routing, language: str) -> RoutingAudio:
             source=AudioSource.GENERATED,
             text_sha256=_text_sha(text),
         )
-        setattr(locked, f"audio_{language}", item)
-        locked.save(update_fields=[f"audio_{language}", "updated_at"])
-        audit.record(
-            actor=actor,
-            tenant=locked.tenant_id,
-            action="routing.audio_generated",
-            obj=locked,
-            data={
-                "language": language,
-                "sha256": item.sha256,
-                "duration": item.duration,
-                "audio_id": item.pk,
-            },
-        )
+        _attach_audio(actor=actor, routing=locked, language=language, item=item,
+                      action="routing.audio_generated")
     return item
+
+
+def _attach_audio(*, actor, routing: Routing, language: str, item, action: str,
+                  extra: dict | None = None) -> None:
+    """Make ``item`` the draft's audio of ``language`` (``routing`` is locked by the caller's
+    transaction) and audit ``action`` in that transaction."""
+    setattr(routing, f"audio_{language}", item)
+    routing.save(update_fields=[f"audio_{language}", "updated_at"])
+    audit.record(
+        actor=actor,
+        tenant=routing.tenant_id,
+        action=action,
+        obj=routing,
+        data={
+            "language": language,
+            "sha256": item.sha256,
+            "duration": item.duration,
+            "audio_id": item.pk,
+            **(extra or {}),
+        },
+    )
 
 
 def upload_audio(
@@ -288,21 +297,8 @@ def upload_audio(
             source=AudioSource.UPLOADED,
             original_name=name,
         )
-        setattr(locked, f"audio_{language}", item)
-        locked.save(update_fields=[f"audio_{language}", "updated_at"])
-        audit.record(
-            actor=actor,
-            tenant=locked.tenant_id,
-            action="routing.audio_uploaded",
-            obj=locked,
-            data={
-                "language": language,
-                "sha256": item.sha256,
-                "duration": item.duration,
-                "audio_id": item.pk,
-                "name": name[:200],
-            },
-        )
+        _attach_audio(actor=actor, routing=locked, language=language, item=item,
+                      action="routing.audio_uploaded", extra={"name": name[:200]})
     return item
 
 

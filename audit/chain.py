@@ -8,12 +8,15 @@ exported trail can be checked without this code base.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -35,6 +38,34 @@ def format_time(value) -> str:
 def canonical_bytes(fields: dict) -> bytes:
     body = {name: fields[name] for name in CANONICAL_FIELDS}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+_encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
+_encode_data = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def canonical_head(*, action, actor_id, actor_label, actor_type, chain, data_json, ip,
+                   object_id, object_type, occurred_at) -> str:
+    """``canonical_bytes`` up to ``"prev_hash"`` (the keys sorting before it), built as text.
+
+    ``data_json`` is ``data`` as canonical JSON and ``occurred_at`` the ``format_time`` string.
+    With ``canonical_tail`` it gives the same bytes as ``canonical_bytes``; the writer on
+    PostgreSQL and the fast verifier use it, and a test holds the two encodings together.
+    """
+    enc = _encode_str
+    return (
+        f'{{"action":{enc(action)},"actor_id":{enc(actor_id)},"actor_label":{enc(actor_label)},'
+        f'"actor_type":{enc(actor_type)},"chain":{enc(chain)},"data":{data_json},'
+        f'"ip":{enc(ip)},"object_id":{enc(object_id)},"object_type":{enc(object_type)},'
+        f'"occurred_at":"{occurred_at}",'
+    )
+
+
+def canonical_tail(prev_hash: str, seq: int, tenant_id) -> str:
+    """The rest of the canonical encoding after ``canonical_head``. The chaining trigger of
+    migration 0005 builds the same text in SQL."""
+    return f'"prev_hash":{_encode_str(prev_hash)},"seq":{seq},"tenant":' + (
+        "null" if tenant_id is None else str(tenant_id)) + "}"
 
 
 def compute_hash(fields: dict) -> str:
@@ -72,7 +103,9 @@ def describe_actor(actor):
 
 def _json_safe(data):
     # Stored exactly as hashed: round-trip through JSON so the database gives back the same value.
-    return json.loads(json.dumps(data or {}, default=str, sort_keys=True))
+    if not data:
+        return {}
+    return json.loads(json.dumps(data, default=str))
 
 
 def _ensure_head(chain, tenant_id):
@@ -97,7 +130,10 @@ def record(
 
     Must run inside the transaction of the change it records, so that the change and its event
     commit or roll back together; raises ``RuntimeError`` otherwise. Concurrent writers of one
-    chain are serialised by a row lock on the chain head, so the sequence stays gapless.
+    chain are serialised by a row lock on the chain head, so the sequence stays gapless: on
+    PostgreSQL only at their commit (the event is staged and a deferred trigger chains it, see
+    ``_stage``), elsewhere from the first event to the commit. The returned event has its final
+    ``id``; on PostgreSQL its ``seq`` and ``hash`` are set in the database at the commit.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the transaction of the change")
@@ -109,13 +145,8 @@ def record(
     actor_type, actor_id, label = describe_actor(actor)
     if actor_label:
         label = actor_label
-    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
-    if head is None:  # the chain's first event: one round trip less on every later one
-        _ensure_head(chain, tenant_id)
-        head = AuditChainHead.objects.select_for_update().get(chain=chain)
     event = AuditEvent(
         chain=chain,
-        seq=head.last_seq + 1,
         tenant_id=tenant_id,
         occurred_at=timezone.now(),
         actor_type=actor_type,
@@ -126,14 +157,76 @@ def record(
         object_id=str(object_id)[:128],
         data=_json_safe(data),
         ip=(ip if ip is not None else request_ip.get())[:64],
-        prev_hash=head.last_hash,
     )
+    if connection.vendor == "postgresql":
+        _stage(event)
+    else:
+        _append(event)
+    return event
+
+
+def _append(event: AuditEvent) -> None:
+    """Chain the event now, under the head's row lock (held until the commit)."""
+    head = AuditChainHead.objects.select_for_update().filter(chain=event.chain).first()
+    if head is None:  # the chain's first event: one round trip less on every later one
+        _ensure_head(event.chain, event.tenant_id)
+        head = AuditChainHead.objects.select_for_update().get(chain=event.chain)
+    event.seq = head.last_seq + 1
+    event.prev_hash = head.last_hash
     event.hash = compute_hash(event_fields(event))
     event.save(force_insert=True)
-    AuditChainHead.objects.filter(chain=chain).update(
+    AuditChainHead.objects.filter(chain=event.chain).update(
         last_seq=event.seq, last_hash=event.hash, updated_at=event.occurred_at
     )
-    return event
+
+
+_STAGE_SQL = (
+    "INSERT INTO audit_stagedauditevent (chain, tenant_id, occurred_at, actor_type, actor_id, "
+    "actor_label, action, object_type, object_id, data, ip, canonical_head) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s) RETURNING id"
+)
+
+
+@contextlib.contextmanager
+def _logged(sql, params):
+    """Log the statement as Django's debug cursor would (tests count queries through it)."""
+    if not connection.queries_logged:
+        yield
+        return
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        connection.queries_log.append(
+            {"sql": f"{sql} {params!r}", "time": f"{time.monotonic() - start:.3f}"})
+
+
+def _stage(event: AuditEvent) -> None:
+    """Stage the event; the deferred trigger chains it when the transaction commits.
+
+    No lock is taken here: concurrent transactions queue on the chain head only for the moment
+    of their commit, so their commits share WAL flushes. ``seq``, ``prev_hash`` and ``hash``
+    are known after the commit (or after ``chain_staged_events``); ``id`` is final now.
+    """
+    data_json = _encode_data(event.data)
+    head = canonical_head(
+        action=event.action, actor_id=event.actor_id, actor_label=event.actor_label,
+        actor_type=event.actor_type, chain=event.chain, data_json=data_json, ip=event.ip,
+        object_id=event.object_id, object_type=event.object_type,
+        occurred_at=format_time(event.occurred_at))
+    params = [event.chain, event.tenant_id, event.occurred_at, event.actor_type, event.actor_id,
+              event.actor_label, event.action, event.object_type, event.object_id, data_json,
+              event.ip, head]
+    # A prepared statement with server-side parameters: Django's cursors quote every parameter
+    # into the SQL text, which costs more than the rest of the append. Errors still come out as
+    # Django's, and the statement is logged where Django logs queries.
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        with _logged(_STAGE_SQL, params):
+            cursor.execute(_STAGE_SQL, params, prepare=True)
+        event.id = cursor.fetchone()[0]
+    event._state.adding = False
+    connection.audit_staged = True
 
 
 def record_now(**kwargs) -> AuditEvent:
@@ -267,8 +360,6 @@ def chain_rows(chain: str, first_seq: int = 1, last_seq: int | None = None):
 
 
 # --- the fast path: PostgreSQL, canonical text built directly, ranges in parallel ------------
-_encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
-_encode_data = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _FAST_SQL = """
     SELECT id, seq, tenant_id,
            to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -282,15 +373,11 @@ def fast_canonical(row) -> bytes:
     """``canonical_bytes`` of a ``_FAST_SQL`` row, without building the dict (same bytes)."""
     (_id, seq, tenant, occurred, actor_type, actor_id, actor_label, action, object_type,
      object_id, data, ip, prev_hash, _hash, chain) = row
-    enc = _encode_str
-    return (
-        f'{{"action":{enc(action)},"actor_id":{enc(actor_id)},"actor_label":{enc(actor_label)},'
-        f'"actor_type":{enc(actor_type)},"chain":{enc(chain)},'
-        f'"data":{_encode_data(json.loads(data))},"ip":{enc(ip)},"object_id":{enc(object_id)},'
-        f'"object_type":{enc(object_type)},"occurred_at":"{occurred}",'
-        f'"prev_hash":{enc(prev_hash)},"seq":{seq},'
-        f'"tenant":{"null" if tenant is None else tenant}}}'
-    ).encode()
+    head = canonical_head(
+        action=action, actor_id=actor_id, actor_label=actor_label, actor_type=actor_type,
+        chain=chain, data_json=_encode_data(json.loads(data)), ip=ip, object_id=object_id,
+        object_type=object_type, occurred_at=occurred)
+    return (head + canonical_tail(prev_hash, seq, tenant)).encode()
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The append-only, hash-chained audit trail (one chain per tenant, one for the provider)."""
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +21,37 @@ class ActorType(models.TextChoices):
     ANONYMOUS = "anonymous", _("anonymous")
 
 
-class AuditEventQuerySet(TenantQuerySet):
+# The PostgreSQL constraint trigger that chains staged events at commit (migration 0005).
+CHAIN_TRIGGER = "audit_pending_chain"
+
+
+def chain_staged_events(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Chain the events this transaction has staged so far, now instead of at its commit.
+
+    On PostgreSQL ``audit.record`` stages an event and a deferred trigger chains it when the
+    transaction commits (``audit.chain``). A transaction that reads the trail after writing to
+    it must see its own events chained: every query of the trail calls this first. It costs
+    nothing when the transaction staged nothing.
+    """
+    conn = connections[using]
+    if not getattr(conn, "audit_staged", False):
+        return
+    conn.audit_staged = False
+    if conn.in_atomic_block:
+        with conn.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {CHAIN_TRIGGER} IMMEDIATE")
+            cursor.execute(f"SET CONSTRAINTS {CHAIN_TRIGGER} DEFERRED")
+
+
+class ChainsStagedQuerySet(models.QuerySet):
+    """A queryset of the trail: sees this transaction's own staged events chained."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        chain_staged_events(self._db or DEFAULT_DB_ALIAS)
+
+
+class AuditEventQuerySet(ChainsStagedQuerySet, TenantQuerySet):
     def visible_q(self, membership):
         # The trail is for admins and compliance officers; others see only their own actions.
         from tenancy.permissions import may_review_audit
@@ -41,14 +71,17 @@ class AuditEvent(models.Model):
 
     chain = models.CharField(max_length=32, db_index=False)
     seq = models.BigIntegerField()
+    # Few indexes: each one is written by every append. The composite ones below start with the
+    # tenant, which every query of the trail filters on.
     tenant = models.ForeignKey(
-        "tenancy.Tenant", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "tenancy.Tenant", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
-    occurred_at = models.DateTimeField(db_index=True)
+    occurred_at = models.DateTimeField()
     actor_type = models.CharField(max_length=16, choices=ActorType.choices)
     actor_id = models.CharField(max_length=64, blank=True)
     actor_label = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=128, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -70,6 +103,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["tenant", "-occurred_at"], name="audit_event_tenant_time"),
             models.Index(fields=["tenant", "object_type", "object_id"], name="audit_event_object"),
+            models.Index(fields=["tenant", "action"], name="audit_event_tenant_action"),
         ]
 
     def __str__(self):
@@ -92,8 +126,38 @@ class AuditChainHead(models.Model):
     first_seq = models.BigIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ChainsStagedQuerySet.as_manager()
+
     def __str__(self):
         return f"{self.chain} @ {self.last_seq}"
+
+
+class StagedAuditEvent(models.Model):
+    """An event recorded by a transaction that has not committed yet (PostgreSQL only).
+
+    ``audit.record`` inserts here without taking the chain's lock; the deferred constraint
+    trigger ``audit_pending_chain`` (migration 0005) runs at the transaction's commit, locks the
+    chain head, computes ``seq``, ``prev_hash`` and ``hash`` (``canonical_head`` is the event's
+    canonical encoding up to ``prev_hash``), inserts the ``AuditEvent`` under the same ``id``
+    and deletes this row. No committed transaction leaves a row here.
+    """
+
+    id = models.BigIntegerField(primary_key=True)  # drawn from AuditEvent's id sequence
+    chain = models.CharField(max_length=32)
+    tenant_id = models.BigIntegerField(null=True)
+    occurred_at = models.DateTimeField()
+    actor_type = models.CharField(max_length=16)
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=128, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip = models.CharField(max_length=64, blank=True)
+    canonical_head = models.TextField()
+
+    def __str__(self):
+        return f"{self.chain} (staged) {self.action}"
 
 
 class AuditCheckpoint(models.Model):

@@ -93,22 +93,33 @@ class S3Store:
         return extra
 
     def put_file(self, key: str, path, *, content_type: str = "", metadata=None,
-                 progress=None) -> None:
+                 progress=None, confirm_last=None) -> None:
         """Upload ``path``; ``progress(bytes)`` is called as the bytes go (an exception it
-        raises ends a single PUT before it completes and aborts a multipart upload)."""
+        raises ends a single PUT before it completes and aborts a multipart upload).
+
+        ``confirm_last()`` is called once the last bytes have been read and before they are
+        handed to the connection (a single PUT), or as the last part's bytes are read (a
+        multipart upload, before it is completed): an exception it raises stops the upload
+        before the object exists. The ingest reads the caller's consent there, so that an
+        objection cannot slip in between the last check and the last byte.
+        """
         extra = self._extra(content_type, metadata)
         size = os.path.getsize(path)
         if size < MULTIPART_THRESHOLD:
             with open(path, "rb") as fh:
-                body = _ProgressReader(fh, progress) if progress else fh
+                body = (_ProgressReader(fh, progress, size=size, confirm_last=confirm_last)
+                        if progress or confirm_last else fh)
                 self.client.put_object(Bucket=self.bucket, Key=key, Body=body,
                                        ContentLength=size, **extra)
         else:
-            # With a progress callback the parts go up in this thread, so that the callback
-            # may use this thread's database connection.
+            # With a callback the parts go up in this thread, so that the callback may use
+            # this thread's database connection.
+            callback = progress
+            if confirm_last is not None:
+                callback = _LastPartGuard(progress, size=size, confirm_last=confirm_last)
             self.client.upload_file(str(path), self.bucket, key, ExtraArgs=extra,
-                                    Config=_transfer_config(threads=progress is None),
-                                    Callback=progress)
+                                    Config=_transfer_config(threads=callback is None),
+                                    Callback=callback)
 
     def copy(self, source_key: str, key: str, *, content_type: str = "", metadata=None) -> None:
         extra = self._extra(content_type, metadata)
@@ -234,7 +245,7 @@ class LocalStore:
         return self.root / key
 
     def put_file(self, key: str, path, *, content_type: str = "", metadata=None,
-                 progress=None) -> None:
+                 progress=None, confirm_last=None) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
@@ -246,6 +257,8 @@ class LocalStore:
                     dst.write(chunk)
                 dst.flush()
                 os.fsync(dst.fileno())
+                if confirm_last is not None:
+                    confirm_last()  # before the object appears under its key
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
@@ -329,16 +342,22 @@ class LocalStore:
 
 
 class _ProgressReader:
-    """A file for ``put_object`` that reports each read to ``progress``."""
+    """A file for ``put_object`` that reports each read to ``progress`` and, before handing
+    over the read that reaches the end, asks ``confirm_last``."""
 
-    def __init__(self, fh, progress):
+    def __init__(self, fh, progress=None, *, size: int, confirm_last=None):
         self._fh = fh
         self._progress = progress
+        self._size = size
+        self._confirm_last = confirm_last
 
     def read(self, size=-1):
         data = self._fh.read(size)
         if data:
-            self._progress(len(data))
+            if self._progress is not None:
+                self._progress(len(data))
+            if self._confirm_last is not None and self._fh.tell() >= self._size:
+                self._confirm_last()
         return data
 
     def seek(self, offset, whence=0):
@@ -346,6 +365,25 @@ class _ProgressReader:
 
     def tell(self):
         return self._fh.tell()
+
+
+class _LastPartGuard:
+    """A transfer-manager callback: ``progress`` for every read, and ``confirm_last`` once the
+    reads reach the end of the file (the last part, before the upload is completed). A retry
+    rewinds with a negative amount and confirms again."""
+
+    def __init__(self, progress, *, size: int, confirm_last):
+        self._progress = progress
+        self._size = size
+        self._confirm_last = confirm_last
+        self._sent = 0
+
+    def __call__(self, amount: int) -> None:
+        self._sent += amount
+        if self._progress is not None:
+            self._progress(amount)
+        if amount > 0 and self._sent >= self._size:
+            self._confirm_last()
 
 
 def fsync_dir(path) -> None:

@@ -168,3 +168,80 @@ def ingest_call(ingest):
     from recordings.models import Call
 
     return Call.unscoped.get(tenant_id=ingest.tenant_id, call_id="lock-during").pk
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["early_upload", "late_upload"])
+@pytest.mark.parametrize("multipart", [False, True], ids=["single_put", "multipart"])
+def test_an_objection_after_the_last_bytes_were_read_still_stops_the_upload(
+        locked_bucket, push, sample_dir, monitor_201, tenant_a, monkeypatch, multipart, early,
+        settings, django_capture_on_commit_callbacks):
+    """The narrowest moment: every byte has been read from the staged file and the last ones
+    are about to go to the connection (a single PUT), or the last part before the multipart
+    upload is completed. The consent is read once more there, so the object never appears."""
+    from recordings.ingest.runner import run_ingest
+    from recordings.ingest.steps import upload
+    from tests import audio_samples
+
+    settings.INGEST_OVERLAP_UPLOAD = early
+    path = audio_samples.pcm_wav(sample_dir, seconds=720, name="long.wav")
+    if multipart:
+        monkeypatch.setattr(storage, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+        monkeypatch.setattr(storage, "MULTIPART_CHUNKSIZE", 5 * 1024 * 1024)
+    else:
+        monkeypatch.setattr(storage, "MULTIPART_THRESHOLD", 64 * 1024 * 1024)
+    ingest = pushed(push, path, "lock-last")
+    objected = []
+
+    def object_now():
+        if not objected:
+            objected.append(True)
+            consent.report_consent(actor=None, tenant=tenant_a, call_id="lock-last",
+                                   outcome="objected", source="pbx", set_by="node:pbx-a")
+
+    if early:
+        # The transfer thread has no database: the objection is recorded by the worker's
+        # thread as soon as it sees that the last bytes were read (and before its check).
+        original_objected_now = upload.objected_now
+
+        def objected_now(job):
+            if job.transfer is not None and job.transfer.last_pending.is_set():
+                object_now()
+            return original_objected_now(job)
+
+        monkeypatch.setattr(upload, "objected_now", objected_now)
+    else:
+        original_confirm = upload.ObjectionGuard.confirm_last
+
+        def confirm_last(self):
+            object_now()
+            return original_confirm(self)
+
+        monkeypatch.setattr(upload.ObjectionGuard, "confirm_last", confirm_last)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "rejected"
+    ingest.refresh_from_db()
+    assert objected, "the objection came after the last bytes were read"
+    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=never_stored"
+    assert versions(locked_bucket) == [], "no byte of the objected call stayed"
+    uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
+    assert uploads.get("Uploads", []) == [], "the multipart upload was aborted"
+
+
+def test_an_upload_without_objection_waits_for_one_consent_read_only(
+        locked_bucket, push, wav, monitor_201, monkeypatch, settings,
+        django_capture_on_commit_callbacks):
+    """The check before the last bytes costs one read of the consent, not a wait of
+    ``CHECK_EVERY``: the early transfer is answered as soon as it asks."""
+    import time
+
+    from recordings.ingest.runner import run_ingest
+    from recordings.ingest.steps import upload
+
+    settings.INGEST_OVERLAP_UPLOAD = True
+    monkeypatch.setattr(upload, "CHECK_EVERY", 5.0)
+    ingest = pushed(push, wav, "lock-fast")
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "stored"
+    assert time.monotonic() - started < 4.0
+    assert versions(locked_bucket)

@@ -9,7 +9,7 @@ from ... import audio
 from ...choices import IngestReason
 from ...storage import recording_key
 from ..outcomes import Quarantined, Rejected
-from . import Job, dotted, upload
+from . import Job, dotted
 
 
 def analyse(job: Job):
@@ -38,19 +38,22 @@ def _analyse_watching(job: Job):
     caller's consent meanwhile and stops the upload on an objection."""
     result: dict = {}
 
+    transfer = job.transfer
+
     def run():
         try:
             result["analysis"] = audio.analyse(job.path)
         except BaseException as exc:  # re-raised below
             result["error"] = exc
+        finally:
+            transfer.wake.set()
 
     worker = threading.Thread(target=run, name=f"analyse-{job.ingest.ingest_id}", daemon=True)
     worker.start()
     while worker.is_alive():
-        worker.join(upload.CHECK_EVERY)
-        if (job.transfer.thread.is_alive() and not job.transfer.abort.is_set()
-                and upload.objected_now(job)):
-            job.transfer.abort.set()
+        transfer.wait_turn()
+        if transfer.thread.is_alive():
+            transfer.watch(job)
     if "error" in result:
         raise result["error"]
     return result["analysis"]

@@ -11,6 +11,12 @@ Two ways, the same promise:
 - **late** (``upload``, after every check): the consent is read right before the first byte
   and every ``CHECK_EVERY`` seconds while the bytes go up.
 
+Both read the consent once more after the last bytes were read and before they are handed to
+the connection (``confirm_last``; for a multipart upload, before it is completed): the early
+transfer waits there until the worker's thread has read it. An objection that is recorded
+after that read finds the recording stored (or, if the final transaction sees it, being
+deleted), never "not kept" with the bytes in the bucket.
+
 An objection raises :class:`UploadAborted` inside the transfer: a single PUT ends before it
 completes, a multipart upload is aborted (boto3's transfer manager aborts on a failing
 callback), so nothing of the call's audio stays in the bucket.
@@ -50,10 +56,18 @@ def objected_now(job: Job) -> bool:
 
 class Transfer:
     """One upload in a thread of its own (no database there); stops at its next chunk once
-    :attr:`abort` is set."""
+    :attr:`abort` is set.
+
+    Before its last bytes go (``confirm_last``) the transfer waits until the watching thread
+    has read the consent afresh (:meth:`watch`): an objection that arrived at any time before
+    the last byte left stops it, and no object of an objected call ever appears.
+    """
 
     def __init__(self, store, job: Job, key: str, *, content_type: str, sha256: str):
         self.abort = threading.Event()
+        self.wake = threading.Event()  # the watcher has something to answer
+        self.last_pending = threading.Event()
+        self.last_confirmed = threading.Event()
         self.done = False
         self.error: BaseException | None = None
         ingest = job.ingest
@@ -63,10 +77,12 @@ class Transfer:
         def run():
             try:
                 store.put_file(key, job.path, content_type=content_type, metadata=metadata,
-                               progress=self.progress)
+                               progress=self.progress, confirm_last=self.confirm_last)
                 self.done = True
             except BaseException as exc:  # handed over by wait()
                 self.error = exc
+            finally:
+                self.wake.set()
 
         self.thread = threading.Thread(target=run, name=f"upload-{ingest.ingest_id}",
                                        daemon=True)
@@ -76,21 +92,52 @@ class Transfer:
         if self.abort.is_set():
             raise UploadAborted()
 
-    def wait(self, job: Job, *, watch: bool = True) -> bool:
-        """Wait for the transfer, reading the consent meanwhile (``watch``); True when the
-        caller objected (the transfer was stopped)."""
-        objected = False
+    def confirm_last(self) -> None:
+        """In the transfer's thread: wait for a consent check made after this moment."""
+        self.last_confirmed.clear()
+        self.last_pending.set()
+        self.wake.set()
+        while not self.last_confirmed.wait(CHECK_EVERY or 0.01):
+            if self.abort.is_set():
+                break
+        if self.abort.is_set():
+            raise UploadAborted()
+
+    def watch(self, job: Job) -> bool:
+        """In the worker's thread: read the consent now, answer a pending last-bytes check;
+        True when the caller objected (the transfer is stopped)."""
+        if self.abort.is_set():
+            return True
+        pending = self.last_pending.is_set()
+        if objected_now(job):
+            self.abort.set()
+            self.last_confirmed.set()
+            return True
+        if pending:
+            self.last_pending.clear()
+            self.last_confirmed.set()
+        return False
+
+    def wait_turn(self) -> None:
+        """Sleep until the transfer needs an answer, or ``CHECK_EVERY`` has passed."""
+        self.wake.wait(CHECK_EVERY)
+        self.wake.clear()
+
+    def wait(self, job: Job) -> bool:
+        """Wait for the transfer, reading the consent meanwhile; True when the caller
+        objected (the transfer was stopped)."""
+        objected = self.abort.is_set()
         while self.thread.is_alive():
-            self.thread.join(CHECK_EVERY)
-            if watch and not objected and self.thread.is_alive() and objected_now(job):
-                objected = True
-                self.abort.set()
+            self.wait_turn()
+            if not objected and self.thread.is_alive():
+                objected = self.watch(job)
         return objected
 
     def stop(self) -> None:
         """Stop unless finished, and wait (for endings that do not keep the audio)."""
         if self.thread.is_alive():
             self.abort.set()
+            self.last_confirmed.set()
         self.thread.join()
 
 
@@ -149,7 +196,7 @@ def upload(job: Job):
                        metadata=metadata)
         else:
             store.put_file(job.key, job.path, content_type=content_type, metadata=metadata,
-                           progress=guard)
+                           progress=guard, confirm_last=guard.confirm_last)
     except UploadAborted:
         return Tombstone()
     except Exception as exc:
@@ -184,6 +231,11 @@ class ObjectionGuard:
 
     def __call__(self, _bytes_sent: int = 0) -> None:
         if time.monotonic() - self.checked_at >= CHECK_EVERY and self.objected():
+            raise UploadAborted()
+
+    def confirm_last(self) -> None:
+        """Before the last bytes go: a fresh read, whenever the one before was."""
+        if self.objected():
             raise UploadAborted()
 
 

@@ -76,6 +76,72 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
 REGION = "eu-central-1"
 
 
+class NetnsMoto:
+    """moto_server in a network namespace of its own, reached over a veth pair whose
+    host side shapes the uploads with the kernel's token bucket (``tc … tbf``): a link of
+    ``mbps`` MB/s that costs no CPU of the processes measured (``--s3-link``). Needs root."""
+
+    NS, HOST_IF, NS_IF = "hpbench-s3", "hpbs3h", "hpbs3n"
+    HOST_IP, NS_IP = "10.231.0.1", "10.231.0.2"
+
+    def __init__(self, mbps: float, log_path=None):
+        from tests.recordings.faultkit import free_port
+
+        self.mbps = mbps
+        self.port = free_port()
+        self.log_path = log_path
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.NS_IP}:{self.port}"
+
+    def _sh(self, *args, check=True):
+        return subprocess.run(list(args), check=check, capture_output=True)
+
+    def start(self):
+        from tests.recordings.faultkit import BIN
+
+        self._teardown()
+        ns, hif, nif = self.NS, self.HOST_IF, self.NS_IF
+        self._sh("ip", "netns", "add", ns)
+        self._sh("ip", "link", "add", hif, "type", "veth", "peer", "name", nif)
+        self._sh("ip", "link", "set", nif, "netns", ns)
+        self._sh("ip", "addr", "add", f"{self.HOST_IP}/30", "dev", hif)
+        self._sh("ip", "link", "set", hif, "up")
+        self._sh("ip", "netns", "exec", ns, "ip", "addr", "add", f"{self.NS_IP}/30", "dev", nif)
+        self._sh("ip", "netns", "exec", ns, "ip", "link", "set", nif, "up")
+        self._sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+        # Segmentation offload hands tbf packets of up to 64 KB: the bucket (256 KB) holds them.
+        rate = f"{self.mbps * 8:g}mbit"
+        self._sh("tc", "qdisc", "add", "dev", hif, "root", "tbf", "rate", rate, "burst",
+                 "256kb", "latency", "100ms")
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns, str(BIN / "moto_server"), "-H", self.NS_IP, "-p",
+             str(self.port)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        import socket
+
+        for _ in range(300):
+            with contextlib.suppress(OSError), socket.create_connection(
+                    (self.NS_IP, self.port), timeout=0.2):
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("moto_server in the namespace did not start")
+
+    def _teardown(self):
+        self._sh("ip", "netns", "del", self.NS, check=False)
+        self._sh("ip", "link", "del", self.HOST_IF, check=False)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=10)
+        self._teardown()
+
+
 def log(message):
     print(message, flush=True)
 
@@ -479,6 +545,10 @@ def main(argv=None):
                         help="reach the S3 endpoint through a link of this bandwidth (a "
                              "throttling TCP proxy shared by both measurements), like a "
                              "remote S3; default: direct, unlimited")
+    parser.add_argument("--s3-link", type=float, default=0, metavar="MB_PER_S",
+                        help="run moto in a network namespace behind a veth pair shaped by "
+                             "the kernel (tc tbf) to this bandwidth: a link that takes no CPU "
+                             "from the processes measured (needs root, iproute2)")
     parser.add_argument("--workdir", default=None, help="where files and logs go (default: tmp)")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--reference-receiver", type=int, default=0, metavar="PORT",
@@ -505,7 +575,10 @@ def main(argv=None):
 
     ensure_database(database_url)
     flush_redis(redis_url)
-    moto = MotoServer(log_path=workdir / "moto.log").start()
+    if args.s3_link:
+        moto = NetnsMoto(args.s3_link, log_path=workdir / "moto.log").start()
+    else:
+        moto = MotoServer(log_path=workdir / "moto.log").start()
     processes = [moto]
     endpoint = moto.url
     if args.s3_mbps:
@@ -559,6 +632,8 @@ def main(argv=None):
                                      bucket=bucket).start()
         processes.append(receiver)
         link_note = f" behind a {args.s3_mbps:g} MB/s link" if args.s3_mbps else ""
+        if args.s3_link:
+            link_note = f" behind a {args.s3_link:g} MB/s link (tc tbf on a veth pair)"
         log(f"stack: moto {moto.url}{link_note}, gunicorn {web.url} ({args.web_workers}x"
             f"{args.web_threads}), celery --concurrency {args.concurrency}, "
             f"{args.clients} clients, {os.cpu_count()} CPUs\n")
@@ -619,12 +694,13 @@ def main(argv=None):
         log(f"  pipeline / reference: {ratio:.2f}  (goal >= 0.8: "
             f"{'met' if ratio >= 0.8 else 'NOT met'})")
         log(f"  pipeline / bare put:  {best_base / best_e2e:.2f}")
-        if args.s3_mbps:
-            bound = total_mb / args.s3_mbps
-            log(f"  pipeline / link bound ({args.s3_mbps:g} MB/s → {bound:.1f} s): "
+        link_mbps = args.s3_mbps or args.s3_link
+        if link_mbps:
+            bound = total_mb / link_mbps
+            log(f"  pipeline / link bound ({link_mbps:g} MB/s → {bound:.1f} s): "
                 f"{bound / best_e2e:.2f}")
         else:
-            log("  pipeline / link bound: n/a (loopback; run with --s3-mbps)")
+            log("  pipeline / link bound: n/a (loopback; run with --s3-mbps or --s3-link)")
         med_ref = statistics.median(results["reference"]) / statistics.median(results["e2e"])
         med_put = statistics.median(results["baseline"]) / statistics.median(results["e2e"])
         log(f"  (medians: pipeline / reference {med_ref:.2f}, pipeline / bare put "

@@ -204,9 +204,10 @@ def _logged(sql, params):
 def _stage(event: AuditEvent) -> None:
     """Stage the event; the deferred trigger chains it when the transaction commits.
 
-    No lock is taken here: concurrent transactions queue on the chain head only for the moment
-    of their commit, so their commits share WAL flushes. ``seq``, ``prev_hash`` and ``hash``
-    are known after the commit (or after ``chain_staged_events``); ``id`` is final now.
+    No lock is taken here: concurrent transactions run side by side and queue on the chain
+    only for the moment of their commit (the trigger and the WAL flush). ``seq``,
+    ``prev_hash`` and ``hash`` are known after the commit (or after ``chain_staged_events``);
+    ``id`` is final now.
     """
     data_json = _encode_data(event.data)
     head = canonical_head(

@@ -458,3 +458,23 @@ def test_damaged_input_is_measured_or_rejected_never_an_error(tmp_path, make):
         else:
             assert result.info.frames > 0 and len(result.peaks) == 50
             assert result.info.truncated == bool(result.info.truncation_detail)
+
+
+@pytest.mark.parametrize("frames", [1, 5, 799, 800, 801, 10_007, 65_537, 200_003])
+@pytest.mark.parametrize("buckets", [1, 7, 800, 2000])
+def test_each_bucket_is_the_largest_run_it_touches(monkeypatch, frames, buckets):
+    # the vectorised bucket maxima against the definition, one bucket at a time
+    monkeypatch.setattr(audio.peaks, "PEAK_RUNS", 64)
+    amplitude = np.random.default_rng(frames + buckets).random(frames).astype(np.float32)
+    runs = audio._PeakRuns()
+    for start in range(0, frames, 4096):
+        runs.add(amplitude[start : start + 4096])
+    values = runs.runs[: runs.count]
+    if runs.tail_frames:
+        values = np.append(values, np.float32(runs.tail))
+    expected = []
+    for i in range(buckets):
+        first = i * frames // buckets
+        last = max(first, (i + 1) * frames // buckets - 1)
+        expected.append(round(float(values[first // runs.span : last // runs.span + 1].max()), 3))
+    assert runs.peaks(buckets) == expected

@@ -247,6 +247,9 @@ INGEST_OVERLAP_UPLOAD = env_bool("INGEST_OVERLAP_UPLOAD", True)
 RECORDINGS_LOCAL_DIR = os.environ.get("RECORDINGS_LOCAL_DIR", "")
 S3_CONNECT_TIMEOUT = int(os.environ.get("S3_CONNECT_TIMEOUT") or 5)
 S3_READ_TIMEOUT = int(os.environ.get("S3_READ_TIMEOUT") or 60)
+# Sign request bodies (SHA-256 over every byte) even where a checksum header protects them;
+# only for a store that refuses UNSIGNED-PAYLOAD (docs/ingest.md).
+S3_SIGN_PAYLOAD = env_bool("S3_SIGN_PAYLOAD", False)
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or "DE"
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "upload-tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)

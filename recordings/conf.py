@@ -20,6 +20,7 @@ DEFAULTS = {
     "RECORDINGS_LOCAL_DIR": "",  # local store root; default VAR_DIR/recordings
     "S3_CONNECT_TIMEOUT": 5,
     "S3_READ_TIMEOUT": 60,
+    "S3_SIGN_PAYLOAD": False,  # sign bodies although a checksum header protects them
     "PHONE_DEFAULT_REGION": "DE",
 }
 

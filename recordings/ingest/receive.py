@@ -42,7 +42,8 @@ def receive_audio(*, tenant, source: str, metadata: dict, temp_path, sha256: str
     if setting("INGEST_STAGE_IN_STORE"):
         staged_in = StagedIn.STORE
         staged_path = staging_key(tenant_id=tenant.pk, ingest_id=ingest_id, extension=extension)
-        get_store().put_file(staged_path, temp_path, metadata={"sha256": sha256})
+        get_store().put_file(staged_path, temp_path, metadata={"sha256": sha256},
+                             sha256=sha256)
     else:
         staged_in = StagedIn.LOCAL
         staged_path = staging.staged_name(tenant_id=tenant.pk, ingest_id=ingest_id,

@@ -241,6 +241,28 @@ def test_changed_staged_bytes_are_quarantined(queued, monitor_201,
     assert ingest.reason == "checksum_mismatch"
 
 
+def test_bytes_that_change_after_the_analysis_are_refused_by_the_store(
+        queued, monitor_201, django_capture_on_commit_callbacks):
+    # the store checks the SHA-256 sent with the upload (S3: x-amz-checksum-sha256)
+    from recordings import audio
+
+    ingest = queued()
+    path = staging.path(ingest.staged_path)
+    real_analyse = audio.analyse
+
+    def analyse_then_change(source, **kwargs):
+        result = real_analyse(source, **kwargs)
+        path.write_bytes(path.read_bytes()[:-100] + bytes(100))
+        return result
+
+    with mock.patch("recordings.audio.analyse", analyse_then_change):
+        assert run(ingest, django_capture_on_commit_callbacks) == "quarantined"
+    assert ingest.reason == "checksum_mismatch"
+    assert ingest.reason_detail == f"received={ingest.sha256}; store=refused"
+    assert not Recording.unscoped.filter(tenant_id=ingest.tenant_id).exists()
+    assert path.exists(), "the bytes are kept for inspection"
+
+
 def test_missing_staged_bytes_are_quarantined(queued, monitor_201,
                                               django_capture_on_commit_callbacks):
     ingest = queued()

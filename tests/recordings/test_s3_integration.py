@@ -1,6 +1,7 @@
 """Over real HTTP against the S3 endpoint (moto_server): the push contract end to end, the
 store's ranges and version purge, and staging in the store for multi-host deployments."""
 
+import base64
 import hashlib
 import time
 
@@ -49,6 +50,10 @@ def test_push_over_http_lands_encrypted_in_the_tenants_prefix(live_server, s3, n
     assert head["ServerSideEncryption"] == "AES256"
     assert head["ContentType"] == "audio/wav"
     assert head["Metadata"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    # the received SHA-256 went with the PUT as the object's checksum (the store verifies it)
+    checked = s3.head_object(Bucket=s3.bucket_name, Key=key, ChecksumMode="ENABLED")
+    assert checked["ChecksumSHA256"] == base64.b64encode(
+        hashlib.sha256(path.read_bytes()).digest()).decode()
     body = s3.get_object(Bucket=s3.bucket_name, Key=key)["Body"].read()
     assert body == path.read_bytes()
     listed = s3.list_objects_v2(Bucket=s3.bucket_name)["Contents"]
@@ -149,3 +154,37 @@ def test_client_is_built_once_per_process_and_configuration(settings):
     assert storage.s3_client() is first
     settings.S3_ENDPOINT_URL = "http://127.0.0.1:2"
     assert storage.s3_client() is not first
+
+
+@pytest.mark.django_db
+def test_a_put_with_a_checksum_is_not_hashed_again_by_the_client(s3, sample_dir):
+    # no payload signature (UNSIGNED-PAYLOAD) and no CRC32: the SHA-256 sent is the check
+    store = storage.get_store()
+    path = audio_samples.call_recording(sample_dir, 2)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    sent = []
+    store.client.meta.events.register(
+        "before-send.s3.PutObject", lambda request, **_: sent.append(dict(request.headers)))
+    try:
+        store.put_file("k.wav", path, sha256=sha)
+    finally:
+        store.client.meta.events.unregister("before-send.s3.PutObject")
+    headers = {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in sent[0].items()}
+    assert headers["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
+    assert headers["x-amz-checksum-sha256"] == base64.b64encode(bytes.fromhex(sha)).decode()
+    assert "x-amz-checksum-crc32" not in headers
+    assert "x-amz-checksum-sha256" in headers["authorization"].lower(), "the checksum is signed"
+
+
+@pytest.mark.django_db
+def test_a_store_that_refuses_the_checksum_raises_checksum_mismatch(s3, sample_dir):
+    from botocore.stub import Stubber
+
+    store = storage.get_store()
+    path = audio_samples.call_recording(sample_dir, 2)
+    with Stubber(store.client) as stub:
+        stub.add_client_error("put_object", service_error_code="BadDigest",
+                              service_message="The SHA256 you specified did not match.",
+                              http_status_code=400)
+        with pytest.raises(storage.ChecksumMismatch):
+            store.put_file("k.wav", path, sha256="00" * 32)

@@ -39,3 +39,17 @@ def test_recording_keys_are_deterministic_and_tenant_scoped():
     key = storage.recording_key(tenant_id=7, started_at=started, ingest_id=ingest_id,
                                 extension=".wav")
     assert key == f"tenants/7/recordings/2025/12/{ingest_id}.wav", "by the UTC month"
+
+
+def test_local_store_refuses_bytes_that_differ_from_the_checksum(tmp_path):
+    import hashlib
+
+    store = storage.LocalStore(tmp_path / "store")
+    source = tmp_path / "a.wav"
+    source.write_bytes(b"RIFF" + bytes(100))
+    with pytest.raises(storage.ChecksumMismatch):
+        store.put_file("k.wav", source, sha256=hashlib.sha256(b"other").hexdigest())
+    assert store.head("k.wav") is None
+    assert not list((tmp_path / "store").glob("**/*.tmp")), "no temporary file left"
+    store.put_file("k.wav", source, sha256=hashlib.sha256(source.read_bytes()).hexdigest())
+    assert store.head("k.wav").size == 104

@@ -28,12 +28,12 @@ import threading
 import time
 
 from ... import audio, consent
-from ...choices import Consent, StagedIn
+from ...choices import Consent, IngestReason, StagedIn
 from ...cleanup import cancel_object_deletions
 from ...conf import setting
 from ...models import Call, Recording
-from ...storage import get_store, recording_key
-from ..outcomes import Tombstone
+from ...storage import ChecksumMismatch, get_store, recording_key
+from ..outcomes import Quarantined, Tombstone
 from . import Job, dotted
 
 CHECK_EVERY = 0.25  # seconds between consent checks during an upload
@@ -77,7 +77,8 @@ class Transfer:
         def run():
             try:
                 store.put_file(key, job.path, content_type=content_type, metadata=metadata,
-                               progress=self.progress, confirm_last=self.confirm_last)
+                               progress=self.progress, confirm_last=self.confirm_last,
+                               sha256=sha256)
                 self.done = True
             except BaseException as exc:  # handed over by wait()
                 self.error = exc
@@ -196,9 +197,12 @@ def upload(job: Job):
                        metadata=metadata)
         else:
             store.put_file(job.key, job.path, content_type=content_type, metadata=metadata,
-                           progress=guard, confirm_last=guard.confirm_last)
+                           progress=guard, confirm_last=guard.confirm_last,
+                           sha256=analysis.sha256)
     except UploadAborted:
         return Tombstone()
+    except ChecksumMismatch:
+        return _refused_by_store(analysis.sha256)
     except Exception as exc:
         if _caused_by_abort(exc):
             return Tombstone()
@@ -213,9 +217,17 @@ def _finish_early(job: Job):
     job.uploaded = transfer.done
     if objected or _caused_by_abort(transfer.error):
         return Tombstone()
+    if isinstance(transfer.error, ChecksumMismatch):
+        return _refused_by_store(job.ingest.sha256)
     if transfer.error is not None:
         raise transfer.error
     return None
+
+
+def _refused_by_store(sha256: str):
+    """The store found the bytes it got different from the SHA-256 sent with them: what was
+    read from staging is not what was received (or was damaged on the way)."""
+    return Quarantined(IngestReason.CHECKSUM_MISMATCH, f"received={sha256}; store=refused")
 
 
 class ObjectionGuard:

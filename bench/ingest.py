@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--n 200] [--hours 2] [--clients 4] [--rounds 2]
                                      [--concurrency 2] [--s3-mbps X] [--stages] [--profile 20]
+                                     [--before REV]
 
 Target (PRODUCT.md): push → stored in S3 with metadata, checksum, waveform and audit at
 >= 0.8x the rate of plain boto3 ``put_object`` of the same files to the same endpoint.
@@ -37,7 +38,10 @@ clients, moto, gunicorn, the worker, PostgreSQL, Redis) and what other processes
 took meanwhile. ``--s3-mbps X`` puts a throttling TCP proxy of X MB/s in front of moto for both
 measurements (a remote S3 behind a link). ``--stages`` adds one pass split in two: pushes with
 the worker stopped (the receiving stage alone), then the worker started on the full queue (the
-processing stage alone). ``--profile M`` pushes M short files with the worker stopped and runs
+processing stage alone). ``--before REV`` runs the pipeline of an earlier commit as a fourth
+pass in every round (``git archive`` of REV, its own gunicorn, worker and Redis database, the
+same database, endpoint and bucket), so that before and after are compared in one run.
+``--profile M`` pushes M short files with the worker stopped and runs
 the pipeline on them in this process, sequentially, under cProfile, with the time per pipeline
 step and the SQL statements per ingest. Results and analysis: docs/performance.md.
 """
@@ -288,6 +292,63 @@ def reference(files, *, url, clients) -> float:
     answer comes after its put)."""
     _ids, _latencies, wall = push_all(files, url=url, token="reference", clients=clients)
     return wall
+
+
+# --- an earlier commit's pipeline, side by side ----------------------------------------------
+class BeforeStack:
+    """The pipeline of commit ``rev`` (``git archive`` into the work folder): its own gunicorn
+    and Celery worker, imports from that tree (``PYTHONPATH``), its own Redis database number
+    (so that the two workers never take each other's tasks) and staging folder; the same
+    database (migrated by the current tree), endpoint, bucket, tenant and token."""
+
+    def __init__(self, rev, env, workdir: Path, *, redis_url, web_workers, web_threads,
+                 concurrency):
+        self.rev = rev
+        self.tree = workdir / "before-tree"
+        parts = urlsplit(redis_url)
+        number = int((parts.path or "/0").lstrip("/") or 0)
+        self.redis_url = parts._replace(path=f"/{(number + 1) % 16}").geturl()
+        self.env = {**env, "REDIS_URL": self.redis_url, "PYTHONPATH": str(self.tree),
+                    "VAR_DIR": str(workdir / "var-before"),
+                    "INGEST_STAGING_DIR": str(workdir / "staging-before")}
+        self.worker_log = workdir / "worker-before.log"
+        self.workdir = workdir
+        self.sizes = (web_workers, web_threads, concurrency)
+        self.web = self.worker = None
+
+    def start(self):
+        from tests.recordings.faultkit import CeleryWorker, Gunicorn
+
+        self.commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short",
+                                      self.rev], check=True, capture_output=True,
+                                     text=True).stdout.strip()
+        self.tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.Popen(["git", "-C", str(REPO), "archive", self.rev],
+                                   stdout=subprocess.PIPE)
+        subprocess.run(["tar", "-x", "-C", str(self.tree)], stdin=archive.stdout, check=True)
+        if archive.wait() != 0:
+            raise RuntimeError(f"git archive {self.rev} failed")
+        flush_redis(self.redis_url)
+        web_workers, web_threads, concurrency = self.sizes
+        self.web = Gunicorn({**self.env, "LOG_LEVEL": "WARNING"},
+                            self.workdir / "gunicorn-before.log", workers=web_workers,
+                            threads=web_threads, repo=self.tree).start()
+        self.worker = CeleryWorker({**self.env, "LOG_LEVEL": "INFO"}, self.worker_log,
+                                   concurrency=concurrency, name="before@%h",
+                                   repo=self.tree).start()
+        self.worker.wait_ready()
+        return self
+
+    def describe(self) -> str:
+        return (f"commit {self.commit} ({self.rev}) in {self.tree}, gunicorn {self.web.url}, "
+                f"its own worker, Redis {self.redis_url}")
+
+    def stop(self):
+        for process in (self.worker, self.web):
+            if process is not None:
+                process.stop()
+        with contextlib.suppress(SystemExit):
+            flush_redis(self.redis_url)
 
 
 # --- the measurements -----------------------------------------------------------------------
@@ -549,6 +610,10 @@ def main(argv=None):
                         help="run moto in a network namespace behind a veth pair shaped by "
                              "the kernel (tc tbf) to this bandwidth: a link that takes no CPU "
                              "from the processes measured (needs root, iproute2)")
+    parser.add_argument("--before", default="", metavar="REV",
+                        help="also run the pipeline of an earlier commit in the same rounds "
+                             "(git archive of REV, its own gunicorn, worker and Redis database; "
+                             "the same database, endpoint and bucket)")
     parser.add_argument("--workdir", default=None, help="where files and logs go (default: tmp)")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--reference-receiver", type=int, default=0, metavar="PORT",
@@ -631,6 +696,13 @@ def main(argv=None):
         receiver = ReferenceReceiver(env, workdir / "reference.log", endpoint=endpoint,
                                      bucket=bucket).start()
         processes.append(receiver)
+        before = None
+        if args.before:
+            before = BeforeStack(args.before, env, workdir, redis_url=redis_url,
+                                 web_workers=args.web_workers, web_threads=args.web_threads,
+                                 concurrency=args.concurrency).start()
+            processes.append(before)
+            log(f"before: {before.describe()}")
         link_note = f" behind a {args.s3_mbps:g} MB/s link" if args.s3_mbps else ""
         if args.s3_link:
             link_note = f" behind a {args.s3_link:g} MB/s link (tc tbf on a veth pair)"
@@ -643,12 +715,16 @@ def main(argv=None):
             "gunicorn": lambda: web.proc.pid,
             "celery worker": lambda: worker.proc.pid if worker.proc else None,
             "reference": lambda: receiver.proc.pid,
+            "gunicorn (before)": lambda: before.web.proc.pid if before else None,
+            "celery worker (before)": lambda: before.worker.proc.pid if before else None,
         })
-        results = {"baseline": [], "e2e": [], "reference": []}
-        kinds = ["baseline", "reference", "e2e"]
+        results = {"baseline": [], "e2e": [], "reference": [], "before": []}
+        kinds = ["baseline", "reference", "e2e"] + (["before"] if before else [])
         for round_no in range(1, args.rounds + 1):
             shift = (round_no - 1) % len(kinds)
             order = kinds[shift:] + kinds[:shift]
+            if round_no % 2 == 0:  # neither pipeline always runs right after the other
+                order.reverse()
             for what in order:
                 clear_bucket(s3, bucket)
                 time.sleep(1)
@@ -667,12 +743,14 @@ def main(argv=None):
                         f"files/s  {total_mb / wall:6.1f} MB/s")
                     log(cpu_line(meter.stop(), total_mb))
                 else:
-                    offset = worker_log.stat().st_size
-                    e2e = end_to_end(files, url=web.url, token=token, clients=args.clients,
-                                     timeout=args.timeout)
-                    results["e2e"].append(e2e["wall"])
-                    times = task_times(worker_log, offset)
-                    log(f"round {round_no} end-to-end: {e2e['wall']:6.2f} s  "
+                    stack_log = before.worker_log if what == "before" else worker_log
+                    offset = stack_log.stat().st_size
+                    e2e = end_to_end(files, url=before.web.url if what == "before" else web.url,
+                                     token=token, clients=args.clients, timeout=args.timeout)
+                    results[what].append(e2e["wall"])
+                    times = task_times(stack_log, offset)
+                    label = "before:    " if what == "before" else "end-to-end:"
+                    log(f"round {round_no} {label} {e2e['wall']:6.2f} s  "
                         f"{len(files) / e2e['wall']:6.1f} files/s  "
                         f"{total_mb / e2e['wall']:6.1f} MB/s   (pushes done after "
                         f"{e2e['push_wall']:.2f} s, push latency mean "
@@ -701,6 +779,14 @@ def main(argv=None):
                 f"{bound / best_e2e:.2f}")
         else:
             log("  pipeline / link bound: n/a (loopback; run with --s3-mbps or --s3-link)")
+        if before:
+            best_before = min(results["before"])
+            med_before = (statistics.median(results["reference"])
+                          / statistics.median(results["before"]))
+            log(f"  pipeline before ({args.before}): {len(files) / best_before:6.1f} files/s "
+                f"{total_mb / best_before:6.1f} MB/s; before / reference "
+                f"{best_ref / best_before:.2f} (median {med_before:.2f}), before / bare put "
+                f"{best_base / best_before:.2f}; after / before {best_before / best_e2e:.2f}")
         med_ref = statistics.median(results["reference"]) / statistics.median(results["e2e"])
         med_put = statistics.median(results["baseline"]) / statistics.median(results["e2e"])
         log(f"  (medians: pipeline / reference {med_ref:.2f}, pipeline / bare put "

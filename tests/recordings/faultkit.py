@@ -314,8 +314,9 @@ class CeleryWorker:
     """``celery -A hostedpbx worker`` in a process group of its own."""
 
     def __init__(self, env: dict, log_path, *, concurrency: int = 2, name: str | None = None,
-                 extra_args=()):
+                 extra_args=(), repo: Path = REPO):
         self.env = env
+        self.repo = Path(repo)
         self.log_path = Path(log_path)
         self.concurrency = concurrency
         self.name = name or f"w{uuid.uuid4().hex[:8]}@%h"
@@ -332,7 +333,7 @@ class CeleryWorker:
             [str(BIN / "celery"), "-A", "hostedpbx", "worker", "--concurrency",
              str(self.concurrency), "--loglevel", "INFO", "-n", self.name, "--without-gossip",
              "--without-mingle", *self.extra_args],
-            cwd=str(REPO), env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=str(self.repo), env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         return self
 
@@ -436,8 +437,9 @@ class Gunicorn:
     """``gunicorn hostedpbx.wsgi`` on a free loopback port, in a process group of its own."""
 
     def __init__(self, env: dict, log_path, *, workers: int = 2, threads: int = 4,
-                 port: int | None = None):
+                 port: int | None = None, repo: Path = REPO):
         self.env = env
+        self.repo = Path(repo)
         self.log_path = Path(log_path)
         self.workers = workers
         self.threads = threads
@@ -454,7 +456,7 @@ class Gunicorn:
             [str(BIN / "gunicorn"), "hostedpbx.wsgi:application", "--bind",
              f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--threads",
              str(self.threads), "--timeout", "600", "--access-logfile", "-"],
-            cwd=str(REPO), env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=str(self.repo), env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         log.close()
         if not wait_port(self.port, timeout):

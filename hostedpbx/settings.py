@@ -250,6 +250,10 @@ S3_READ_TIMEOUT = int(os.environ.get("S3_READ_TIMEOUT") or 60)
 # Sign request bodies (SHA-256 over every byte) even where a checksum header protects them;
 # only for a store that refuses UNSIGNED-PAYLOAD (docs/ingest.md).
 S3_SIGN_PAYLOAD = env_bool("S3_SIGN_PAYLOAD", False)
+# The store checks the x-amz-checksum-sha256 of a PUT against the bytes (AWS S3, MinIO, Ceph
+# RGW): the worker then does not hash a pushed file a second time. Off for a store that does
+# not (moto, the test double, stores it unchecked).
+S3_VERIFIES_CHECKSUMS = env_bool("S3_VERIFIES_CHECKSUMS", True)
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or "DE"
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "upload-tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ DEFAULTS = {
     "S3_CONNECT_TIMEOUT": 5,
     "S3_READ_TIMEOUT": 60,
     "S3_SIGN_PAYLOAD": False,  # sign bodies although a checksum header protects them
+    "S3_VERIFIES_CHECKSUMS": True,  # the store checks x-amz-checksum-sha256 (not moto)
     "PHONE_DEFAULT_REGION": "DE",
 }
 

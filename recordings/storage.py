@@ -87,6 +87,12 @@ def staging_key(*, tenant_id: int, ingest_id, extension: str) -> str:
 class S3Store:
     kind = "s3"
 
+    @property
+    def verifies_checksums(self) -> bool:
+        """Does the store check the ``x-amz-checksum-sha256`` sent with a PUT against the
+        bytes (AWS S3, MinIO, Ceph RGW do; moto stores it unchecked)?"""
+        return bool(setting("S3_VERIFIES_CHECKSUMS"))
+
     def __init__(self, client, bucket: str, sse: str = ""):
         self.client = client
         self.bucket = bucket
@@ -259,6 +265,7 @@ class LocalStore:
     """Files under ``root``; object metadata is not kept (``head`` reports the size only)."""
 
     kind = "local"
+    verifies_checksums = True  # put_file(sha256=...) hashes what it copies
 
     def __init__(self, root):
         self.root = Path(root)

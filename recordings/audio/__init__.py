@@ -56,17 +56,21 @@ def probe(path) -> AudioInfo:
     return _examine(path, None)[0]
 
 
-def analyse(path, *, buckets: int = 800) -> Analysis:
+def analyse(path, *, buckets: int = 800, sha256: str = "") -> Analysis:
     """:func:`probe` plus the SHA-256 and size of the bytes as received and waveform peaks.
 
     ``peaks`` has ``buckets`` values in 0..1: the largest absolute sample (over all channels)
     in each of ``buckets`` equal stretches of the decoded audio, rounded to 3 decimals. Memory
     stays flat whatever the file's length. Raises like :func:`probe`.
+
+    ``sha256``: the bytes' SHA-256 when the caller knows it already and has it checked
+    elsewhere (the ingest: hashed while receiving, verified by the store on upload); it is
+    then taken as it is instead of reading the file once more.
     """
     if buckets < 1:
         raise ValueError("buckets must be at least 1")
     info, size, peaks = _examine(path, buckets)
-    return Analysis(info=info, sha256=sha256_file(path), size=size, peaks=peaks)
+    return Analysis(info=info, sha256=sha256 or sha256_file(path), size=size, peaks=peaks)
 
 
 def media_type(path) -> tuple[str, str]:

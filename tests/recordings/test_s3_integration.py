@@ -188,3 +188,32 @@ def test_a_store_that_refuses_the_checksum_raises_checksum_mismatch(s3, sample_d
                               http_status_code=400)
         with pytest.raises(storage.ChecksumMismatch):
             store.put_file("k.wav", path, sha256="00" * 32)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("store_verifies", [True, False])
+def test_a_push_is_hashed_once_when_the_store_verifies_the_checksum(
+        s3, settings, push, monitor_201, wav, store_verifies, django_capture_on_commit_callbacks):
+    # hashed while it was received; the PUT carries that SHA-256 and a verifying store checks
+    # it, so the worker does not read the staged file again to hash it
+    from unittest import mock
+
+    from recordings.ingest.runner import run_ingest
+
+    settings.S3_VERIFIES_CHECKSUMS = store_verifies
+    response = push(wav, call_id=f"once-{store_verifies}")
+    ingest = Ingest.unscoped.get(ingest_id=response.json()["ingest_id"])
+    with mock.patch("recordings.audio.sha256_file",
+                    side_effect=AssertionError("hashed again")) as hashed, \
+            django_capture_on_commit_callbacks(execute=True):
+        status = run_ingest(ingest.ingest_id)
+    assert hashed.called is not store_verifies
+    if not store_verifies:
+        assert status == "quarantined", "the worker had to hash (and the hash failed)"
+        return
+    assert status == "stored"
+    ingest.refresh_from_db()
+    key = ingest.recording.storage_key
+    checked = s3.head_object(Bucket=s3.bucket_name, Key=key, ChecksumMode="ENABLED")
+    assert checked["ChecksumSHA256"] == base64.b64encode(bytes.fromhex(ingest.sha256)).decode()
+    assert ingest.recording.sha256 == hashlib.sha256(wav.read_bytes()).hexdigest()

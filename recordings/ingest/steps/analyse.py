@@ -6,17 +6,18 @@ from __future__ import annotations
 import threading
 
 from ... import audio
-from ...choices import IngestReason
-from ...storage import recording_key
+from ...choices import IngestReason, StagedIn
+from ...storage import get_store, recording_key
 from ..outcomes import Quarantined, Rejected
 from . import Job, dotted
 
 
 def analyse(job: Job):
     ingest = job.ingest
+    known = known_sha256(job)
     try:
-        analysis = _analyse_watching(job) if job.transfer is not None else audio.analyse(
-            job.path)
+        analysis = (_analyse_watching(job, known) if job.transfer is not None
+                    else audio.analyse(job.path, sha256=known))
     except audio.AudioRejected as exc:
         return Rejected(exc.code, exc.detail)
     job.analysis = analysis
@@ -33,7 +34,20 @@ def analyse(job: Job):
     return None
 
 
-def _analyse_watching(job: Job):
+def known_sha256(job: Job) -> str:
+    """The SHA-256 the push was hashed to while it was received, when the store will verify
+    it on upload (``put_file(sha256=...)``: S3's ``x-amz-checksum-sha256``, the local store's
+    own check): then the staged file is not read a second time to hash it. Bytes that changed
+    in staging are refused by the store (quarantined ``checksum_mismatch``,
+    ``store=refused``) instead of by the analysis. Otherwise (pulled sources, staging in the
+    store, a store that does not verify) the analysis hashes the file."""
+    ingest = job.ingest
+    if ingest.sha256 and ingest.staged_in == StagedIn.LOCAL and get_store().verifies_checksums:
+        return ingest.sha256
+    return ""
+
+
+def _analyse_watching(job: Job, known: str):
     """The analysis in a thread of its own while an early upload runs; this thread reads the
     caller's consent meanwhile and stops the upload on an objection."""
     result: dict = {}
@@ -42,7 +56,7 @@ def _analyse_watching(job: Job):
 
     def run():
         try:
-            result["analysis"] = audio.analyse(job.path)
+            result["analysis"] = audio.analyse(job.path, sha256=known)
         except BaseException as exc:  # re-raised below
             result["error"] = exc
         finally:

@@ -374,3 +374,27 @@ def test_audit_chain_stays_intact_through_the_pipeline(ingest_file, wav, sample_
                          "recording.quarantined") == [
         "recording.ingested", "recording.rejected", "recording.quarantined"]
     assert verify(tenant_a).ok
+
+
+@pytest.mark.parametrize("what", ["nothing", "objected", "unknown_extension", "stored",
+                                  "other_tenant"])
+def test_what_stands_against_an_early_upload(what, tenant_a, tenant_b, agent_ext_a):
+    # one query: an objection on the call, no PBX user for the extension, the same audio of
+    # the call stored already; another tenant's rows never count
+    from types import SimpleNamespace
+
+    from recordings.ingest.steps.upload import _stands_against_keeping
+    from tests.factories import CallFactory, RecordingFactory
+
+    sha = "ab" * 32
+    extension = "299" if what == "unknown_extension" else "201"
+    if what == "objected":
+        CallFactory(tenant=tenant_a, call_id="c-1", consent="objected")
+    if what == "stored":
+        RecordingFactory(tenant=tenant_a, call__call_id="c-1", sha256=sha)
+    if what == "other_tenant":
+        CallFactory(tenant=tenant_b, call_id="c-1", consent="objected")
+        RecordingFactory(tenant=tenant_b, call__call_id="c-1", sha256=sha)
+    job = SimpleNamespace(ingest=SimpleNamespace(tenant_id=tenant_a.pk, sha256=sha),
+                          metadata={"extension": extension, "call_id": "c-1"})
+    assert _stands_against_keeping(job) is (what not in ("nothing", "other_tenant"))

@@ -27,6 +27,8 @@ from __future__ import annotations
 import threading
 import time
 
+from django.db.models import Exists
+
 from ... import audio, consent
 from ...choices import Consent, IngestReason, StagedIn
 from ...cleanup import cancel_object_deletions
@@ -151,14 +153,7 @@ def start_early(job: Job):
     store = get_store()
     if store.kind != "s3":
         return None
-    extension, call_id = job.metadata["extension"], job.metadata["call_id"]
-    from tenancy.models import PbxUser
-
-    if (objected_now(job)
-            or not PbxUser.unscoped.filter(tenant_id=ingest.tenant_id,
-                                           extension=extension).exists()
-            or Recording.unscoped.filter(tenant_id=ingest.tenant_id, pbx_call_id=call_id,
-                                         sha256=ingest.sha256).exists()):
+    if job.metadata.get("consent") == Consent.OBJECTED or _stands_against_keeping(job):
         return None
     try:
         content_type, suffix = audio.media_type(job.path)
@@ -169,6 +164,22 @@ def start_early(job: Job):
     job.transfer = Transfer(store, job, job.key, content_type=content_type,
                             sha256=ingest.sha256)
     return None
+
+
+def _stands_against_keeping(job: Job) -> bool:
+    """One query for the three things the early upload waits for: the caller objected on the
+    call, the extension is no PBX user (yet), the same audio of the call is stored."""
+    from tenancy.models import PbxUser, Tenant
+
+    ingest, tenant_id = job.ingest, job.ingest.tenant_id
+    extension, call_id = job.metadata["extension"], job.metadata["call_id"]
+    objected = Call.unscoped.filter(tenant_id=tenant_id, call_id=call_id,
+                                    consent=Consent.OBJECTED)
+    known = PbxUser.unscoped.filter(tenant_id=tenant_id, extension=extension)
+    stored = Recording.unscoped.filter(tenant_id=tenant_id, pbx_call_id=call_id,
+                                       sha256=ingest.sha256)
+    return (Tenant.objects.filter(pk=tenant_id)
+            .filter(Exists(objected) | ~Exists(known) | Exists(stored)).exists())
 
 
 def upload(job: Job):

@@ -270,7 +270,7 @@ class ReferenceReceiver:
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--reference-receiver", str(self.port),
              "--reference-endpoint", self.endpoint, "--reference-bucket", self.bucket],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

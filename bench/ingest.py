@@ -466,6 +466,10 @@ class CpuMeter:
             cpu = [int(v) for v in fh.readline().split()[1:]]
         # user nice system idle iowait irq softirq steal: everything but idle and iowait
         usage["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / CLOCK_TICKS
+        # time no process is charged with: interrupts (the loopback network's softirqs) and
+        # what the hypervisor took (steal)
+        usage["other: irq+softirq"] = (cpu[5] + cpu[6]) / CLOCK_TICKS
+        usage["other: steal"] = cpu[7] / CLOCK_TICKS
         own = os.times()
         usage["clients (this process)"] = own.user + own.system
         pgids = {label: get() for label, get in self.groups.items()}
@@ -479,6 +483,8 @@ class CpuMeter:
                     usage["postgresql (all)"] += proc.cpu_seconds
                 elif proc.comm.startswith("redis-server"):
                     usage["redis (all)"] += proc.cpu_seconds
+                elif proc.pid != os.getpid():
+                    usage[f"other: {proc.comm.split('/')[0]}"] += proc.cpu_seconds
         return usage
 
     def start(self):
@@ -495,13 +501,17 @@ class CpuMeter:
 
 
 def cpu_line(spent: dict, total_mb: float) -> str:
-    ours = {k: v for k, v in spent.items() if k not in ("wall", "machine")}
+    ours = {k: v for k, v in spent.items()
+            if k not in ("wall", "machine") and not k.startswith("other: ")}
     busy = sum(ours.values())
     other = max(0.0, spent.get("machine", 0.0) - busy)
     parts = ", ".join(f"{k} {v:.1f}" for k, v in sorted(ours.items(), key=lambda kv: -kv[1]))
+    named = sorted(((k[7:], v) for k, v in spent.items() if k.startswith("other: ")),
+                   key=lambda kv: -kv[1])[:4]
+    detail = ", ".join(f"{k} {v:.1f}" for k, v in named if v >= 0.1)
     return (f"      CPU s: {parts}; total {busy:.1f} = {busy / spent['wall']:.2f} cores, "
             f"{busy / total_mb * 1000:.1f} CPU ms/MB; other processes on the machine "
-            f"{other / spent['wall']:.2f} cores")
+            f"{other / spent['wall']:.2f} cores" + (f" (CPU s: {detail})" if detail else ""))
 
 
 TASK_RE = re.compile(r"process_ingest\[[0-9a-f-]+\] succeeded in ([0-9.]+)s: '(\w+)'")

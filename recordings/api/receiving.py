@@ -23,7 +23,7 @@ from hostedpbx.api.errors import ApiError
 AUDIO_FIELD = "audio"
 # Bytes handed to the handlers at a time. The default 64 KiB makes gunicorn's request reader
 # copy its read-ahead buffer (up to 1 MiB) once per read; 1 MiB reads take what it holds:
-# 15 % less CPU per 2.9 MB push (docs/performance.md).
+# about a fifth less CPU per 2.9 MB push (docs/performance.md).
 CHUNK_BYTES = 1024 * 1024
 # Room for the multipart boundaries and the metadata fields beside the audio.
 FORM_OVERHEAD = 1024 * 1024

@@ -35,6 +35,20 @@ def versions(s3):
     return listed.get("Versions", []) + listed.get("DeleteMarkers", [])
 
 
+def rejected_keeping_nothing(ingest, bucket, capture):
+    """Run the ingest: rejected for the caller's objection, no audio ever stored, no version
+    of any object and no open multipart upload left in the locked bucket."""
+    from recordings.ingest.runner import run_ingest
+
+    with capture(execute=True):
+        assert run_ingest(ingest.ingest_id) == "rejected"
+    ingest.refresh_from_db()
+    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=never_stored"
+    assert versions(bucket) == [], "no byte of the objected call stayed"
+    uploads = bucket.list_multipart_uploads(Bucket=bucket.bucket_name)
+    assert uploads.get("Uploads", []) == [], "the multipart upload was aborted"
+
+
 def pushed(push, path, call_id):
     return Ingest.unscoped.get(ingest_id=push(path, call_id=call_id).json()["ingest_id"])
 
@@ -74,7 +88,6 @@ def test_an_objection_during_the_upload_aborts_it(locked_bucket, push, sample_di
                                                   django_capture_on_commit_callbacks):
     """The upload after the analysis (no early upload): the objection arrives between two
     chunks."""
-    from recordings.ingest.runner import run_ingest
     from recordings.ingest.steps import upload
     from tests import audio_samples
 
@@ -103,14 +116,8 @@ def test_an_objection_during_the_upload_aborts_it(locked_bucket, push, sample_di
         return original(self, key, path, progress=objecting_progress, **kwargs)
 
     monkeypatch.setattr(S3Store, "put_file", put_file)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert run_ingest(ingest.ingest_id) == "rejected"
-    ingest.refresh_from_db()
+    rejected_keeping_nothing(ingest, locked_bucket, django_capture_on_commit_callbacks)
     assert progress_seen, "the upload had started"
-    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=never_stored"
-    assert versions(locked_bucket) == [], "no byte of the objected call stayed"
-    uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
-    assert uploads.get("Uploads", []) == [], "the multipart upload was aborted"
     assert "recording.discarded" in audit_actions(tenant_a)
 
 
@@ -121,7 +128,6 @@ def test_an_objection_during_an_early_upload_stops_it(locked_bucket, push, sampl
                                                       django_capture_on_commit_callbacks):
     """The upload overlapping the analysis: the worker reads the consent while both run; the
     objection arrives after the first chunk went up."""
-    from recordings.ingest.runner import run_ingest
     from recordings.ingest.steps import upload
     from tests import audio_samples
 
@@ -154,14 +160,8 @@ def test_an_objection_during_an_early_upload_stops_it(locked_bucket, push, sampl
         return send_chunk(self, sent)
 
     monkeypatch.setattr(upload.Transfer, "progress", progress_after_the_objection_is_seen)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert run_ingest(ingest.ingest_id) == "rejected"
-    ingest.refresh_from_db()
+    rejected_keeping_nothing(ingest, locked_bucket, django_capture_on_commit_callbacks)
     assert started, "the objection came while the early upload ran"
-    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=never_stored"
-    assert versions(locked_bucket) == [], "no byte of the objected call stayed"
-    uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
-    assert uploads.get("Uploads", []) == [], "the multipart upload was aborted"
 
 
 def ingest_call(ingest):
@@ -178,7 +178,6 @@ def test_an_objection_after_the_last_bytes_were_read_still_stops_the_upload(
     """The narrowest moment: every byte has been read from the staged file and the last ones
     are about to go to the connection (a single PUT), or the last part before the multipart
     upload is completed. The consent is read once more there, so the object never appears."""
-    from recordings.ingest.runner import run_ingest
     from recordings.ingest.steps import upload
     from tests import audio_samples
 
@@ -217,14 +216,8 @@ def test_an_objection_after_the_last_bytes_were_read_still_stops_the_upload(
             return original_confirm(self)
 
         monkeypatch.setattr(upload.ObjectionGuard, "confirm_last", confirm_last)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert run_ingest(ingest.ingest_id) == "rejected"
-    ingest.refresh_from_db()
+    rejected_keeping_nothing(ingest, locked_bucket, django_capture_on_commit_callbacks)
     assert objected, "the objection came after the last bytes were read"
-    assert ingest.reason == "caller_objected" and ingest.reason_detail == "audio=never_stored"
-    assert versions(locked_bucket) == [], "no byte of the objected call stayed"
-    uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
-    assert uploads.get("Uploads", []) == [], "the multipart upload was aborted"
 
 
 def test_an_upload_without_objection_waits_for_one_consent_read_only(

@@ -455,46 +455,88 @@ def clear_bucket(s3, bucket) -> None:
 class CpuMeter:
     """CPU seconds used by each part of the stack between ``start()`` and ``stop()``: this
     process (the clients), moto, gunicorn, the Celery worker (process groups), PostgreSQL and
-    Redis (every such process on the machine, so other load shows up there)."""
+    Redis (every such process on the machine, so other load shows up there).
 
-    def __init__(self, groups: dict):
+    Processes are followed one by one, every ``every`` seconds: a process that ends during the
+    pass keeps what it used until it was last seen, one that starts counts from zero. Taking
+    only the two ends would lose the CPU of every process that exits meanwhile, and subtract
+    its whole life's CPU from its group: PostgreSQL backends end whenever Django closes a
+    connection older than ``CONN_MAX_AGE``, so most of PostgreSQL's share went missing
+    (reported as "other processes") before this was followed."""
+
+    def __init__(self, groups: dict, every: float = 0.2):
         self.groups = groups  # label -> callable returning the pgid (or None)
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = None
 
-    def snapshot(self) -> dict:
-        usage = defaultdict(float)
+    @staticmethod
+    def machine() -> dict:
         with open("/proc/stat") as fh:
             cpu = [int(v) for v in fh.readline().split()[1:]]
-        # user nice system idle iowait irq softirq steal: everything but idle and iowait
-        usage["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / CLOCK_TICKS
-        # time no process is charged with: interrupts (the loopback network's softirqs) and
-        # what the hypervisor took (steal)
-        usage["other: irq+softirq"] = (cpu[5] + cpu[6]) / CLOCK_TICKS
-        usage["other: steal"] = cpu[7] / CLOCK_TICKS
-        own = os.times()
-        usage["clients (this process)"] = own.user + own.system
-        pgids = {label: get() for label, get in self.groups.items()}
+        return {
+            # user nice system idle iowait irq softirq steal: everything but idle and iowait
+            "machine": (sum(cpu[:8]) - cpu[3] - cpu[4]) / CLOCK_TICKS,
+            # time no process is charged with: interrupts (the loopback network's softirqs)
+            # and what the hypervisor took (steal)
+            "other: irq+softirq": (cpu[5] + cpu[6]) / CLOCK_TICKS,
+            "other: steal": cpu[7] / CLOCK_TICKS,
+        }
+
+    def label(self, proc, pgids: dict) -> str | None:
+        for label, wanted in pgids.items():
+            if wanted is not None and proc.pgid == wanted:
+                return label
+        if proc.comm.startswith("postgres"):
+            return "postgresql (all)"
+        if proc.comm.startswith("redis-server"):
+            return "redis (all)"
+        if proc.pid == os.getpid():
+            return None  # os.times() below
+        return f"other: {proc.comm.split('/')[0]}"
+
+    def sample(self, first: bool = False) -> None:
         for proc in proc_stats():
-            for label, wanted in pgids.items():
-                if wanted is not None and proc.pgid == wanted:
-                    usage[label] += proc.cpu_seconds
-                    break
+            key = (proc.pid, proc.started)
+            seen = self._procs.get(key)
+            if seen is None:
+                label = self.label(proc, self._pgids)
+                if label is not None:
+                    # present at the start: counts from there; started since: from zero
+                    self._procs[key] = [label, proc.cpu_seconds if first else 0.0,
+                                        proc.cpu_seconds]
             else:
-                if proc.comm.startswith("postgres"):
-                    usage["postgresql (all)"] += proc.cpu_seconds
-                elif proc.comm.startswith("redis-server"):
-                    usage["redis (all)"] += proc.cpu_seconds
-                elif proc.pid != os.getpid():
-                    usage[f"other: {proc.comm.split('/')[0]}"] += proc.cpu_seconds
-        return usage
+                seen[2] = proc.cpu_seconds
+
+    def _follow(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sample()
+        self._own_cpu = time.thread_time()  # this thread's, not the clients'
 
     def start(self):
-        self._start = self.snapshot()
+        self._pgids = {label: get() for label, get in self.groups.items()}
+        self._procs: dict = {}
+        self._machine = self.machine()
+        self._own = os.times()
+        self.sample(first=True)
         self._t0 = time.perf_counter()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._follow, name="cpu-meter", daemon=True)
+        self._thread.start()
 
     def stop(self) -> dict:
-        end = self.snapshot()
+        self.sample()
+        self._stop.set()
+        self._thread.join()
         wall = time.perf_counter() - self._t0
-        spent = {k: end.get(k, 0.0) - self._start.get(k, 0.0) for k in set(end) | set(self._start)}
+        machine, own = self.machine(), os.times()
+        spent = defaultdict(float)
+        for key, value in machine.items():
+            spent[key] = value - self._machine[key]
+        spent["clients (this process)"] = (own.user + own.system - self._own.user
+                                           - self._own.system - self._own_cpu)
+        for label, at_start, last in self._procs.values():
+            spent[label] += last - at_start
         spent = {k: v for k, v in spent.items() if v > 0.05}
         spent["wall"] = wall
         return spent
@@ -605,7 +647,12 @@ def main(argv=None):
     parser.add_argument("--seconds", type=int, default=180, help="length of the short calls")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of (a) and (b) (default 2)")
-    parser.add_argument("--concurrency", type=int, default=2, help="Celery worker concurrency")
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="Celery worker concurrency (default 4, as docs/operations.md runs "
+                             "it)")
+    parser.add_argument("--warmup", type=int, default=16, metavar="W",
+                        help="files pushed through every stack, untimed, before the rounds "
+                             "(default 16; 0: none)")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--stages", action="store_true",
@@ -728,6 +775,21 @@ def main(argv=None):
             "gunicorn (before)": lambda: before.web.proc.pid if before else None,
             "celery worker (before)": lambda: before.worker.proc.pid if before else None,
         })
+        if args.warmup:
+            # Every process imports, connects and fills its caches on its first requests (the
+            # first pipeline pass used to cost gunicorn three times the CPU of the second):
+            # the rounds measure warm stacks, as in production.
+            warm = files[:args.warmup]
+            t0 = time.perf_counter()
+            baseline(warm, endpoint=endpoint, bucket=bucket, clients=args.clients,
+                     prefix="warm-up")
+            reference(warm, url=receiver.url, clients=args.clients)
+            for stack in filter(None, (web, before and before.web)):
+                end_to_end(warm, url=stack.url, token=token, clients=args.clients,
+                           timeout=args.timeout)
+            clear_bucket(s3, bucket)
+            log(f"warm-up: {len(warm)} files through each stack, untimed "
+                f"({time.perf_counter() - t0:.1f} s)\n")
         results = {"baseline": [], "e2e": [], "reference": [], "before": []}
         kinds = ["baseline", "reference", "e2e"] + (["before"] if before else [])
         for round_no in range(1, args.rounds + 1):

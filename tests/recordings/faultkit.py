@@ -74,6 +74,7 @@ class ProcStat:
     state: str
     comm: str
     cpu_seconds: float
+    started: int = 0  # clock ticks after boot: with the pid, tells a reused pid apart
 
 
 def proc_stats():
@@ -88,7 +89,7 @@ def proc_stats():
         comm = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat.rsplit(")", 1)[1].split()
         yield ProcStat(int(entry.name), int(fields[2]), fields[0], comm,
-                       (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+                       (int(fields[11]) + int(fields[12])) / CLOCK_TICKS, int(fields[19]))
 
 
 class TcpProxy:

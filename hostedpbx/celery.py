@@ -7,7 +7,7 @@ Each part may define periodic tasks in ``<app>/schedule.py`` as ``BEAT_SCHEDULE 
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostedpbx.settings")
 
@@ -28,6 +28,21 @@ def collect_beat_schedule():
 @app.on_after_finalize.connect
 def _merge_schedules(sender, **kwargs):
     sender.conf.beat_schedule = {**(sender.conf.beat_schedule or {}), **collect_beat_schedule()}
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task=None, **kwargs):
+    """Around each task what Django does around each request: close a database connection
+    that is older than ``CONN_MAX_AGE`` or broken (errors and no longer usable), keep the
+    others. Celery's own per-task close is off (``CELERY_DB_REUSE_MAX``): it opened a new
+    PostgreSQL connection for every task. Tasks run inline (eager, in tests) are left alone:
+    they run inside the caller's transaction."""
+    from django.db import close_old_connections, connection
+
+    if getattr(getattr(task, "request", None), "is_eager", False) or connection.in_atomic_block:
+        return
+    close_old_connections()
 
 
 @worker_init.connect

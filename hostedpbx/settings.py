@@ -114,6 +114,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # A kept connection is checked (SELECT 1) before its first use in each request or task:
+        # one that died with a database restart is replaced instead of failing the work.
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -292,6 +295,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # again: cancel the task rather than let it run twice (the ingest lease makes either safe).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fixup closes the database connection before and after every task unless this
+# is set (then it closes them every DB_REUSE_MAX tasks): a new PostgreSQL backend per task.
+# hostedpbx.celery instead applies CONN_MAX_AGE and drops broken connections around each task,
+# as Django does around each request.
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000"))
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

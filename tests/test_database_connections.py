@@ -1,9 +1,10 @@
-"""The worker keeps its database connection from task to task, as gunicorn does from request to
-request (``CONN_MAX_AGE``), and replaces one that broke. On PostgreSQL, where it matters
-(Django never closes SQLite's in-memory test database).
+"""Database connections: the worker keeps its connection from task to task, as gunicorn does from
+request to request (``CONN_MAX_AGE``), replaces one that broke, and repeated statements are
+prepared. On PostgreSQL, where it matters (Django never closes SQLite's in-memory test
+database).
 
 Celery's Django fixup closes every connection before and after each task unless
-``CELERY_DB_REUSE_MAX`` is set: on PostgreSQL a new backend process per ingest (about a quarter
+``CELERY_DB_REUSE_MAX`` is set: on PostgreSQL a new backend process per ingest (about a fifth
 of the pipeline's rate in ``bench/ingest.py``, docs/performance.md).
 """
 
@@ -81,3 +82,23 @@ def test_tasks_run_inline_leave_the_callers_connection_alone(kept_connections):
     connection.close_at = 0
     _close_old_connections(task=SimpleNamespace(request=SimpleNamespace(is_eager=True)))
     assert connection.connection is first
+
+
+def test_a_repeated_statement_is_prepared_once_per_connection(kept_connections):
+    """Server-side binding and psycopg's prepare threshold: PostgreSQL plans a statement the
+    connection runs again and again once, not on every run."""
+    from recordings.models import Ingest
+
+    assert connection.settings_dict["OPTIONS"].get("server_side_binding") is True
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements "
+                           "WHERE statement LIKE %s", ['%"recordings_ingest"%'])
+            return cursor.fetchone()[0]
+
+    live_connection()
+    assert prepared() == 0
+    for n in range(8):
+        list(Ingest.unscoped.filter(call_id=f"call-{n}", sha256="0" * 64))
+    assert prepared() == 1

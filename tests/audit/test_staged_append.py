@@ -154,3 +154,70 @@ def test_staged_events_are_not_written_to_the_wal(tenant_a):
     with transaction.atomic():
         _record(tenant_a, {"n": json.dumps([1, 2])})
     assert verify(tenant_a).ok
+
+
+def _poll(condition, timeout=10.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _waiting_for_a_lock(pid) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cursor.fetchone()
+    return bool(row) and row[0] == "Lock"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_recording_into_two_chains_in_opposite_orders_both_commit(tenant_a,
+                                                                                    tenant_b):
+    """T1 records into a then b, T2 into b then a. T1's commit is held up (another session
+    holds a's chain head row) after it took its chain locks; T2 commits meanwhile; then a's head
+    is released. Locking chain by chain, T1 held a and waited for b while T2 held b and waited
+    for a: a deadlock, one of them failed. Now T1 took both at once and T2 waits for it."""
+    errors, pids = [], {}
+
+    def commit(name, tenants):
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    pids[name] = cursor.fetchone()[0]
+                for tenant in tenants:
+                    _record(tenant, action=f"test.{name}")
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():  # the chains exist and have heads
+        _record(tenant_a, action="test.first")
+        _record(tenant_b, action="test.first")
+    blocker = connections.create_connection("default")
+    try:
+        blocker.set_autocommit(False)
+        with blocker.cursor() as cursor:  # holds a's head row until released
+            cursor.execute("SELECT 1 FROM audit_auditchainhead WHERE tenant_id = %s FOR UPDATE",
+                           [tenant_a.pk])
+        first = threading.Thread(target=commit, args=("one", [tenant_a, tenant_b]))
+        first.start()
+        _poll(lambda: "one" in pids and _waiting_for_a_lock(pids["one"]))
+        second = threading.Thread(target=commit, args=("two", [tenant_b, tenant_a]))
+        second.start()
+        _poll(lambda: "two" in pids and _waiting_for_a_lock(pids["two"]))
+    finally:
+        blocker.rollback()
+        blocker.close()
+    first.join(20)
+    second.join(20)
+    assert not errors
+    for tenant in (tenant_a, tenant_b):
+        actions = list(AuditEvent.unscoped.filter(tenant=tenant).order_by("seq")
+                       .values_list("action", flat=True))
+        assert actions == ["test.first", "test.one", "test.two"]
+        assert verify(tenant).ok

@@ -6,7 +6,9 @@ into the same two chains in opposite orders (a user's password change records in
 of the user) could each hold one chain and wait for the other: PostgreSQL broke the deadlock by
 failing one of them. Now the first event of such a transaction locks every chain it staged
 events for, in the order of the lock keys, so the second transaction queues behind the first.
-A transaction that records into one chain (nearly all) pays one look at its staged rows.
+The staging insert of ``audit.chain`` notes in a transaction-local setting whether the
+transaction staged events for more than one chain; a transaction of one chain (nearly all)
+pays nothing more.
 """
 
 import importlib
@@ -17,10 +19,10 @@ staged = importlib.import_module("audit.migrations.0005_staged_events")
 
 ONE_CHAIN_LOCK = "    PERFORM pg_advisory_xact_lock(20587, hashtext(NEW.chain));\n"
 ALL_CHAIN_LOCKS = """\
-    -- This transaction's staged rows (other transactions' are not visible; its own chained
-    -- events are deleted): when they name more than one chain, lock them all now, in the
-    -- order of the keys.
-    IF EXISTS (SELECT 1 FROM audit_stagedauditevent WHERE chain <> NEW.chain) THEN
+    -- audit.chain's staging insert notes 'many' when this transaction staged events for more
+    -- than one chain: then lock them all now (its staged rows; other transactions' are not
+    -- visible, its own chained ones are deleted), in the order of the keys.
+    IF current_setting('hostedpbx.audit_chains', true) = 'many' THEN
         FOR lock_key IN SELECT DISTINCT hashtext(chain) FROM audit_stagedauditevent
                         ORDER BY 1 LOOP
             PERFORM pg_advisory_xact_lock(20587, lock_key);

@@ -221,3 +221,26 @@ def test_two_transactions_recording_into_two_chains_in_opposite_orders_both_comm
                        .values_list("action", flat=True))
         assert actions == ["test.first", "test.one", "test.two"]
         assert verify(tenant).ok
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_staging_insert_notes_a_second_chain_for_this_transaction_only(tenant_a, tenant_b):
+    from audit.chain import CHAINS_SETTING
+
+    def noted():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting(%s, true)", [CHAINS_SETTING])
+            return cursor.fetchone()[0] or ""
+
+    with transaction.atomic():
+        _record(tenant_a)
+        _record(tenant_a)
+        assert noted() == f"t{tenant_a.pk}"  # one chain: the trigger looks at nothing more
+        _record(tenant_b)
+        assert noted() == "many"
+    assert noted() == ""  # transaction-local
+    with transaction.atomic():
+        _record(tenant_b)
+        assert noted() == f"t{tenant_b.pk}"
+    assert verify(tenant_a).ok and verify(tenant_b).ok

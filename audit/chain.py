@@ -183,7 +183,7 @@ def _append(event: AuditEvent) -> None:
 # The insert also notes, in a transaction-local setting, whether this transaction has staged
 # events for more than one chain ('many'): the trigger then takes all their locks at once, in
 # one order (migration 0007); a transaction of one chain costs the trigger no look at the
-# staged rows.
+# staged rows. The trigger of migration 0007 reads the setting under this name.
 CHAINS_SETTING = "hostedpbx.audit_chains"
 _STAGE_SQL = (
     "INSERT INTO audit_stagedauditevent (chain, tenant_id, occurred_at, actor_type, actor_id, "

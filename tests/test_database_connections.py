@@ -35,7 +35,7 @@ def live_connection():
 
 
 @pytest.fixture
-def kept_connections(settings):
+def kept_connections():
     max_age = connection.settings_dict["CONN_MAX_AGE"]
     connection.settings_dict["CONN_MAX_AGE"] = 60
     connection.close()  # the next connection gets the 60-second lifetime

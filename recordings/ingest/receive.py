@@ -33,13 +33,21 @@ def receive_audio(*, tenant, source: str, metadata: dict, temp_path, sha256: str
                   enqueue: bool = True) -> tuple[Ingest, bool]:
     """Take a received file (already streamed to ``temp_path`` and hashed) into staging and
     write its ingest row; returns ``(ingest, created)``. The caller removes ``temp_path`` if
-    it still exists."""
-    existing = find_received(tenant=tenant, call_id=metadata["call_id"], sha256=sha256)
-    if existing is not None:
-        return existing, False
+    it still exists.
+
+    The same audio of the same call pushed again (a retry, a concurrent duplicate) is found
+    by the insert: the unique constraint on ``(tenant, call_id, sha256)`` refuses the second
+    row, its staged copy is removed and the first ingest answers. A local push therefore
+    costs no lookup before its insert; staging in the store looks first, since a duplicate
+    would cost an upload there."""
+    in_store = setting("INGEST_STAGE_IN_STORE")
+    if in_store:
+        existing = find_received(tenant=tenant, call_id=metadata["call_id"], sha256=sha256)
+        if existing is not None:
+            return existing, False
     ingest_id = uuid.uuid4()
     extension = staging.safe_extension(original_name)
-    if setting("INGEST_STAGE_IN_STORE"):
+    if in_store:
         staged_in = StagedIn.STORE
         staged_path = staging_key(tenant_id=tenant.pk, ingest_id=ingest_id, extension=extension)
         get_store().put_file(staged_path, temp_path, metadata={"sha256": sha256},

@@ -70,18 +70,11 @@ def test_concurrent_identical_pushes_end_in_one_ingest(tenant_a, node_a, wav, tm
         tenant=tenant_a, source="push", metadata=meta, temp_path=received_copy("a.wav"),
         sha256=digest, size=wav.stat().st_size, node=node_a, enqueue=False)
     assert created
-    # The loser looked before the winner committed: it inserts and hits the constraint.
-    real = services.find_received
-    calls = []
-
-    def late_lookup(**kwargs):
-        calls.append(kwargs)
-        return None if len(calls) == 1 else real(**kwargs)
-
-    with mock.patch.object(services, "find_received", side_effect=late_lookup):
-        loser, created = services.receive_audio(
-            tenant=tenant_a, source="push", metadata=meta, temp_path=received_copy("b.wav"),
-            sha256=digest, size=wav.stat().st_size, node=node_a, enqueue=False)
+    # A local push does not look before its insert: the second one is staged, hits the
+    # constraint, and its staged copy goes (the same path as two pushes racing).
+    loser, created = services.receive_audio(
+        tenant=tenant_a, source="push", metadata=meta, temp_path=received_copy("b.wav"),
+        sha256=digest, size=wav.stat().st_size, node=node_a, enqueue=False)
     assert not created and loser.pk == winner.pk
     staged = [p for p in staging.root().rglob("*") if p.is_file()]
     assert staged == [staging.path(winner.staged_path)], "the loser's staged copy is removed"

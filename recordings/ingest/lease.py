@@ -16,7 +16,7 @@ import logging
 import uuid
 from datetime import timedelta
 
-from django.db.models import F, Q
+from django.db import connection
 from django.utils import timezone
 
 from ..choices import IngestReason, IngestStatus
@@ -54,6 +54,10 @@ def back_to_queued(rows, *, reason: str = "", detail: str = "", next_attempt_at=
 class Lease:
     """This worker's claim on one ingest."""
 
+    # What the endings read of the locked row (the rest of it is in ``ingest``, from the claim).
+    LOCKED_FIELDS = ("id", "tenant_id", "ingest_id", "source", "status", "lease_token",
+                     "staged_in", "staged_path")
+
     def __init__(self, ingest: Ingest, token, claimed_at):
         self.ingest = ingest
         self.token = token
@@ -76,7 +80,8 @@ class Lease:
     def lock(self) -> Ingest:
         """The ingest row, locked for the final transaction (inside the caller's
         ``transaction.atomic``); :class:`LeaseLost` when the claim is no longer ours."""
-        locked = Ingest.unscoped.select_for_update().get(pk=self.ingest.pk)
+        locked = Ingest.unscoped.select_for_update().only(*self.LOCKED_FIELDS).get(
+            pk=self.ingest.pk)
         if locked.status != IngestStatus.PROCESSING or locked.lease_token != self.token:
             raise LeaseLost()
         return locked
@@ -114,19 +119,33 @@ class Lease:
 
 
 def claim(ingest_id, *, tenant_id=None) -> Lease | None:
-    """Claim the ingest for this worker; None when another run holds it or it is finished."""
+    """Claim the ingest for this worker; None when another run holds it or it is finished.
+
+    One statement, ``UPDATE … RETURNING``: the conditional update that decides the claim
+    also returns the row (the node or the uploading user, named in the audit event, load
+    when first used)."""
     token = uuid.uuid4()
     now = timezone.now()
-    rows = Ingest.unscoped.filter(ingest_id=ingest_id)
+    table = connection.ops.quote_name(Ingest._meta.db_table)
+    where = "ingest_id = %s AND (status = %s OR (status = %s AND lease_expires_at < %s))"
+    params = [_db(ingest_id, "ingest_id"), IngestStatus.QUEUED, IngestStatus.PROCESSING,
+              _db(now, "lease_expires_at")]
     if tenant_id is not None:
-        rows = rows.filter(tenant_id=tenant_id)
-    claimed = rows.filter(
-        Q(status=IngestStatus.QUEUED)
-        | Q(status=IngestStatus.PROCESSING, lease_expires_at__lt=now)
-    ).update(status=IngestStatus.PROCESSING, lease_token=token,
-             lease_expires_at=now + lease_duration(), attempts=F("attempts") + 1,
-             next_attempt_at=None, updated_at=now)
-    if claimed != 1:
+        where += " AND tenant_id = %s"
+        params.append(tenant_id)
+    # Only the quoted table name and fixed text are formatted in; every value is a parameter.
+    sql = (f"UPDATE {table} SET status = %s, lease_token = %s, lease_expires_at = %s, "  # noqa: S608
+           f"attempts = attempts + 1, next_attempt_at = NULL, updated_at = %s "
+           f"WHERE {where} RETURNING *")
+    claimed = list(Ingest.unscoped.raw(sql, [
+        IngestStatus.PROCESSING, _db(token, "lease_token"),
+        _db(now + lease_duration(), "lease_expires_at"), _db(now, "updated_at"), *params]))
+    if len(claimed) != 1:
         return None
-    ingest = rows.select_related("tenant", "node", "uploaded_by").get()
-    return Lease(ingest, token, now)
+    return Lease(claimed[0], token, now)
+
+
+def _db(value, field_name):
+    """``value`` as the database takes it for the ingest's field (a raw statement gets no
+    conversion from the ORM: UUIDs are text on SQLite, datetimes need the backend's form)."""
+    return Ingest._meta.get_field(field_name).get_db_prep_value(value, connection)

@@ -254,6 +254,9 @@ INGEST_ORPHAN_AGE_SECONDS = int(os.environ.get("INGEST_ORPHAN_AGE_SECONDS") or 3
 INGEST_STAGE_IN_STORE = env_bool("INGEST_STAGE_IN_STORE", False)
 INGEST_INBOX_PREFIX = os.environ.get("INGEST_INBOX_PREFIX") or "inbox/"
 INGEST_OVERLAP_UPLOAD = env_bool("INGEST_OVERLAP_UPLOAD", True)
+# Smaller files are analysed before the upload: their analysis takes milliseconds, and the
+# threads of an overlapped upload cost more CPU than they save time (docs/performance.md).
+INGEST_OVERLAP_MIN_BYTES = int(os.environ.get("INGEST_OVERLAP_MIN_BYTES") or 8 * 1024 * 1024)
 RECORDINGS_LOCAL_DIR = os.environ.get("RECORDINGS_LOCAL_DIR", "")
 S3_CONNECT_TIMEOUT = int(os.environ.get("S3_CONNECT_TIMEOUT") or 5)
 S3_READ_TIMEOUT = int(os.environ.get("S3_READ_TIMEOUT") or 60)

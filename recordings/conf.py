@@ -17,6 +17,7 @@ DEFAULTS = {
     "INGEST_STAGE_IN_STORE": False,  # stage pushes in the store (multi-host without NFS)
     "INGEST_INBOX_PREFIX": "inbox/",
     "INGEST_OVERLAP_UPLOAD": True,  # upload while analysing, when nothing stands against it
+    "INGEST_OVERLAP_MIN_BYTES": 8 * 1024 * 1024,  # ... and the file is at least this big
     "RECORDINGS_LOCAL_DIR": "",  # local store root; default VAR_DIR/recordings
     "S3_CONNECT_TIMEOUT": 5,
     "S3_READ_TIMEOUT": 60,

@@ -196,6 +196,36 @@ def test_s3_upload_runs_while_the_audio_is_decoded(s3, push, wav, monitor_201,
 
 
 @pytest.mark.s3
+@pytest.mark.parametrize("below", [True, False], ids=["below_threshold", "at_threshold"])
+def test_s3_only_files_of_the_overlap_threshold_upload_while_decoded(
+        s3, settings, push, wav, monitor_201, below, django_capture_on_commit_callbacks):
+    """A file smaller than INGEST_OVERLAP_MIN_BYTES is analysed first and uploaded after (the
+    analysis of a short call costs less than the overlap's threads); one that large overlaps."""
+    from recordings import audio
+
+    size = wav.stat().st_size
+    settings.INGEST_OVERLAP_MIN_BYTES = size + 1 if below else size
+    ingest = push_ingest(push, wav, call_id=f"threshold-{below}")
+    original = audio.analyse
+    seen = {}
+
+    def analyse(path, **kwargs):
+        seen["before_analysis_ended"] = bucket_keys(s3)
+        return original(path, **kwargs)
+
+    with mock.patch.object(audio, "analyse", analyse), \
+            mock.patch.object(audio, "media_type", wraps=audio.media_type) as sniffed, \
+            django_capture_on_commit_callbacks(execute=True):
+        assert run_ingest(ingest.ingest_id) == "stored"
+    recording = Recording.unscoped.get(ingest=ingest)
+    assert bucket_keys(s3) == [recording.storage_key]
+    if below:
+        assert seen["before_analysis_ended"] == [] and not sniffed.called, "upload came after"
+    else:
+        assert sniffed.called, "the early upload was started before the analysis"
+
+
+@pytest.mark.s3
 def test_s3_early_upload_of_audio_the_decoder_rejects_is_deleted(
         s3, push, sample_dir, monitor_201, tenant_a, django_capture_on_commit_callbacks):
     from tests import audio_samples

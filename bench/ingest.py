@@ -604,12 +604,13 @@ def profile_pipeline(ids) -> str:
         timed(audio, "sha256_file", "  analyse: sha256"),
         timed(storage.S3Store, "put_file", "  upload: S3 put_object"),
         timed(outcomes, "store", "final transaction (recording, audit)"),
+        timed(runner, "claim", "claim"),
     ]
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     profiler = cProfile.Profile()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     profiler.enable()
     try:
         with CaptureQueriesContext(connection) as queries:
@@ -623,16 +624,18 @@ def profile_pipeline(ids) -> str:
             setattr(owner, name, original)
         runner.STEPS = original_steps
     total = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     kinds = ", ".join(f"{k} {v / len(ids):.1f}" for k, v in
                       sorted(collections.Counter(statements).items(), key=lambda kv: -kv[1]))
     lines = [f"pipeline in-process, sequential, {len(ids)} files: {total:.2f} s "
-             f"({total / len(ids) * 1000:.0f} ms per file; under cProfile)",
+             f"({total / len(ids) * 1000:.0f} ms per file, {cpu / len(ids) * 1000:.0f} ms of "
+             f"CPU in all threads; under cProfile)",
              f"SQL statements per ingest: {len(statements) / len(ids):.1f} ({kinds})"]
     for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {label:40s} {seconds:7.2f} s  {seconds / total:5.1%}")
     counted = sum(v for k, v in spent.items() if not k.startswith("  "))
-    lines.append(f"  {'other (claim, cleanup, ...)':40s} {total - counted:7.2f} s")
+    lines.append(f"  {'other (cleanup, ...)':40s} {total - counted:7.2f} s")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
     lines.append(out.getvalue())
@@ -831,41 +834,42 @@ def main(argv=None):
                         f"{sum(times):.1f} s over {len(times)} tasks, mean "
                         f"{statistics.mean(times) * 1000 if times else 0:.0f} ms)")
                     log(cpu_line(meter.stop(), total_mb))
-        best_base, best_e2e = min(results["baseline"]), min(results["e2e"])
-        best_ref = min(results["reference"])
-        log(f"\nbest of {args.rounds} rounds:")
-        log(f"  bare put (boto3 put_object):  {len(files) / best_base:6.1f} files/s "
-            f"{total_mb / best_base:6.1f} MB/s")
-        log(f"  two-hop reference receiver:   {len(files) / best_ref:6.1f} files/s "
-            f"{total_mb / best_ref:6.1f} MB/s")
-        log(f"  pipeline (push → stored):     {len(files) / best_e2e:6.1f} files/s "
-            f"{total_mb / best_e2e:6.1f} MB/s")
-        ratio = best_ref / best_e2e
-        log(f"  pipeline / reference: {ratio:.2f}  (goal >= 0.8: "
-            f"{'met' if ratio >= 0.8 else 'NOT met'})")
-        log(f"  pipeline / bare put:  {best_base / best_e2e:.2f}")
-        link_mbps = args.s3_mbps or args.s3_link
-        if link_mbps:
-            bound = total_mb / link_mbps
-            log(f"  pipeline / link bound ({link_mbps:g} MB/s → {bound:.1f} s): "
-                f"{bound / best_e2e:.2f}")
-        else:
-            log("  pipeline / link bound: n/a (loopback; run with --s3-mbps or --s3-link)")
-        if before:
-            best_before = min(results["before"])
-            med_before = (statistics.median(results["reference"])
-                          / statistics.median(results["before"]))
-            log(f"  pipeline before ({args.before}): {len(files) / best_before:6.1f} files/s "
-                f"{total_mb / best_before:6.1f} MB/s; before / reference "
-                f"{best_ref / best_before:.2f} (median {med_before:.2f}), before / bare put "
-                f"{best_base / best_before:.2f}; after / before {best_before / best_e2e:.2f}")
-        med_ref = statistics.median(results["reference"]) / statistics.median(results["e2e"])
-        med_put = statistics.median(results["baseline"]) / statistics.median(results["e2e"])
-        log(f"  (medians: pipeline / reference {med_ref:.2f}, pipeline / bare put "
-            f"{med_put:.2f}; rounds: "
-            + ", ".join(f"{r:.2f}/{e:.2f}" for r, e in zip(results["reference"],
-                                                           results["e2e"], strict=True))
-            + " s reference/pipeline)")
+        if results["e2e"]:  # --rounds 0: only --stages or --profile
+            best_base, best_e2e = min(results["baseline"]), min(results["e2e"])
+            best_ref = min(results["reference"])
+            log(f"\nbest of {args.rounds} rounds:")
+            log(f"  bare put (boto3 put_object):  {len(files) / best_base:6.1f} files/s "
+                f"{total_mb / best_base:6.1f} MB/s")
+            log(f"  two-hop reference receiver:   {len(files) / best_ref:6.1f} files/s "
+                f"{total_mb / best_ref:6.1f} MB/s")
+            log(f"  pipeline (push → stored):     {len(files) / best_e2e:6.1f} files/s "
+                f"{total_mb / best_e2e:6.1f} MB/s")
+            ratio = best_ref / best_e2e
+            log(f"  pipeline / reference: {ratio:.2f}  (goal >= 0.8: "
+                f"{'met' if ratio >= 0.8 else 'NOT met'})")
+            log(f"  pipeline / bare put:  {best_base / best_e2e:.2f}")
+            link_mbps = args.s3_mbps or args.s3_link
+            if link_mbps:
+                bound = total_mb / link_mbps
+                log(f"  pipeline / link bound ({link_mbps:g} MB/s → {bound:.1f} s): "
+                    f"{bound / best_e2e:.2f}")
+            else:
+                log("  pipeline / link bound: n/a (loopback; run with --s3-mbps or --s3-link)")
+            if before:
+                best_before = min(results["before"])
+                med_before = (statistics.median(results["reference"])
+                              / statistics.median(results["before"]))
+                log(f"  pipeline before ({args.before}): {len(files) / best_before:6.1f} files/s "
+                    f"{total_mb / best_before:6.1f} MB/s; before / reference "
+                    f"{best_ref / best_before:.2f} (median {med_before:.2f}), before / bare put "
+                    f"{best_base / best_before:.2f}; after / before {best_before / best_e2e:.2f}")
+            med_ref = statistics.median(results["reference"]) / statistics.median(results["e2e"])
+            med_put = statistics.median(results["baseline"]) / statistics.median(results["e2e"])
+            log(f"  (medians: pipeline / reference {med_ref:.2f}, pipeline / bare put "
+                f"{med_put:.2f}; rounds: "
+                + ", ".join(f"{r:.2f}/{e:.2f}" for r, e in zip(results["reference"],
+                                                               results["e2e"], strict=True))
+                + " s reference/pipeline)")
 
         if args.stages:
             clear_bucket(s3, bucket)

@@ -333,7 +333,7 @@ def s3(settings, s3_endpoint):
     # the staged bytes itself, as it would for such a store in production.
     settings.S3_VERIFIES_CHECKSUMS = False
     # The test files are small: they take the overlapped upload that production keeps for
-    # files of INGEST_OVERLAP_MIN_BYTES and more (test_pipeline checks the threshold).
+    # files of INGEST_OVERLAP_MIN_BYTES and more (test_pending_deletions checks the threshold).
     settings.INGEST_OVERLAP_MIN_BYTES = 0
     settings.STORAGES = {
         **settings.STORAGES,

@@ -25,7 +25,13 @@ Each round measures
   (c) reference: the two hops any push design must make, and nothing else: the same multipart
       pushes from C client threads to a minimal receiver in its own process
       (``--reference-receiver``: werkzeug, streams the part to a temporary file, one
-      ``put_object`` to the same endpoint and bucket, answers after the put); wall time.
+      ``put_object`` to the same endpoint and bucket, answers after the put); wall time;
+  (d) with ``--floor``, the contract floor: the same pushes to a receiver doing the least the
+      contract asks of an ingest (hash while receiving, one statement for the PBX user, the
+      caller's objection and the licence, the analysis, the put with its checksum, one
+      statement for call, ingest and recording, the audit event, the commit; answers after
+      the commit) without Django, ORM, queue or staging; wall time. An upper bound for any
+      design, to tell the cost of the work from the cost of the way it is done.
 Rounds rotate the order; the best round of each is compared (all rounds are printed), and the
 report gives in one run: pipeline / reference (goal >= 0.8), pipeline / bare put, and, behind
 ``--s3-mbps``, pipeline / link bound (the bytes over the link's rate). Objects are deleted
@@ -56,8 +62,10 @@ import cProfile
 import io
 import os
 import pstats
+import queue
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -252,8 +260,185 @@ def reference_receiver(port: int, endpoint: str, bucket: str) -> None:
     run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
 
 
+# --- the contract floor (a process of its own) ----------------------------------------------
+# One statement: the PBX user, whether the caller objected on the call, whether the user holds
+# a Monitor licence (the consent is decided before any byte goes to storage).
+_FLOOR_CHECK = (
+    "SELECT u.id, EXISTS (SELECT 1 FROM recordings_call c WHERE c.tenant_id = x.t "
+    "AND c.call_id = %s AND c.consent = 'objected'), EXISTS (SELECT 1 FROM "
+    "licensing_licenseassignment a WHERE a.pbx_user_id = u.id AND a.license = 'monitor' "
+    "AND a.revoked_at IS NULL) FROM (SELECT %s::bigint AS t) x LEFT JOIN tenancy_pbxuser u "
+    "ON u.tenant_id = x.t AND u.extension = %s")
+# One statement: the call (upserted, its row locked), the ingest (stored) and the recording,
+# linked through a recording id drawn first (the foreign keys are checked at the commit).
+_FLOOR_WRITE = (
+    "WITH rid AS (SELECT nextval(pg_get_serial_sequence('recordings_recording', 'id')) AS id), "
+    "call AS (INSERT INTO recordings_call (call_id, extension, direction, local_number, "
+    "local_number_raw, remote_number, remote_number_raw, started_at, consent, consent_source, "
+    "consent_set_by, consent_note, created_at, updated_at, pbx_user_id, tenant_id) VALUES "
+    "(%(call_id)s, %(extension)s, %(direction)s, '', '', %(remote)s, %(remote)s, %(started)s, "
+    "'unknown', '', '', '', %(now)s, %(now)s, %(user)s, %(tenant)s) ON CONFLICT (tenant_id, "
+    "call_id) DO UPDATE SET updated_at = EXCLUDED.updated_at RETURNING id, consent), "
+    "ing AS (INSERT INTO recordings_ingest (ingest_id, source, source_ref, source_path, "
+    "original_name, staged_in, staged_path, call_id, extension, metadata, sha256, size, status, "
+    "reason, reason_detail, attempts, created_at, updated_at, finished_at, tenant_id, "
+    "recording_id) SELECT %(ingest_id)s, 'push', '', '', %(name)s, '', '', %(call_id)s, "
+    "%(extension)s, %(metadata)s::jsonb, %(sha256)s, %(size)s, 'stored', '', '', 1, %(now)s, "
+    "%(now)s, %(now)s, %(tenant)s, rid.id FROM rid RETURNING id, recording_id) "
+    "INSERT INTO recordings_recording (id, pbx_call_id, extension, direction, remote_number, "
+    "remote_number_raw, started_at, duration, kind, consent, sha256, size, storage_key, "
+    "container, codec, sample_rate, channels, mime_type, file_extension, peaks, truncated, "
+    "truncation_detail, policy_violation, policy_violation_reason, legal_hold, audio_state, "
+    "discard_reason, discarded_by, discard_pending, created_at, call_id, ingest_id, "
+    "pbx_user_id, tenant_id) SELECT ing.recording_id, %(call_id)s, %(extension)s, "
+    "%(direction)s, %(remote)s, %(remote)s, %(started)s, %(duration)s, %(kind)s, call.consent, "
+    "%(sha256)s, %(size)s, %(key)s, %(container)s, %(codec)s, %(rate)s, %(channels)s, "
+    "%(mime)s, %(suffix)s, %(peaks)s::jsonb, %(truncated)s, '', %(violation)s, '', false, "
+    "'stored', '', '', false, %(now)s, call.id, ing.id, %(user)s, %(tenant)s FROM ing, call "
+    "RETURNING id, call_id, (SELECT consent FROM call)")
+
+
+def floor_receiver(port: int, tenant_id: int, processes: int = 2) -> None:
+    """Serve ``POST /api/pbx/v1/recordings/`` doing the least the contract asks of an ingest,
+    the leanest way we know: the part streamed to a file and hashed on the way; one statement
+    for the PBX user, the caller's objection and the licence (decided before any byte goes to
+    storage); the analysis (duration and waveform: the project's own); the put with its
+    checksum (the project's store); one statement writing call, ingest and recording; the
+    audit event staged (the project's statement; the trigger chains it at the commit); the
+    commit; 202 after it. No Django request handling, no ORM, no queue, no staging file kept,
+    no token lookup, no duplicate handling, no second consent read at the last byte, no
+    outcome but "stored": an upper bound for any design that keeps the contract, not a
+    design. ``processes`` share the listening socket (the pipeline, too, runs
+    in several processes; one would be held to one core by its GIL)."""
+    import hashlib
+    import json
+    from datetime import datetime
+
+    import django
+
+    django.setup()
+    import psycopg
+    from django.utils import timezone
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    from audit.chain import _STAGE_SQL, CHAINS_SETTING, _encode_data, canonical_head, format_time
+    from audit.models import chain_key
+    from recordings import audio
+    from recordings.ingest.steps import dotted
+    from recordings.storage import get_store, recording_key
+
+    store = get_store()
+    chain = chain_key(tenant_id)
+    spool = Path(tempfile.mkdtemp(prefix="hp-floor-"))
+
+    class HashingFile:
+        def __init__(self):
+            self.path = spool / uuid.uuid4().hex
+            self.fh = open(self.path, "w+b")  # noqa: SIM115 - closed after the request
+            self.digest = hashlib.sha256()
+
+        def write(self, data):
+            self.digest.update(data)
+            return self.fh.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
+
+    class FloorRequest(Request):
+        max_form_memory_size = None
+
+        def _get_file_stream(self, total_content_length, content_type, filename=None,
+                             content_length=None):
+            return HashingFile()
+
+    idle = queue.SimpleQueue()  # connections kept between requests (werkzeug: a thread each)
+
+    def db():
+        try:
+            return idle.get_nowait()
+        except queue.Empty:
+            return psycopg.connect(os.environ["DATABASE_URL"])
+
+    @FloorRequest.application
+    def app(request):
+        form, upload = request.form, request.files.get("audio")
+        if upload is None:
+            return Response("no audio", status=400)
+        spooled = upload.stream
+        spooled.flush()
+        conn = db()
+        try:
+            sha256 = spooled.digest.hexdigest()
+            user_id, objected, licensed = conn.execute(
+                _FLOOR_CHECK, (form["call_id"], tenant_id, form["extension"]),
+                prepare=True).fetchone()
+            conn.commit()
+            if user_id is None or objected:
+                return Response("not kept", status=422)
+            analysis = audio.analyse(spooled.path, sha256=sha256)
+            info, ingest_id = analysis.info, uuid.uuid4()
+            started = datetime.fromisoformat(form["started_at"])
+            key = recording_key(tenant_id=tenant_id, started_at=started, ingest_id=ingest_id,
+                                extension=dotted(info.extension))
+            store.put_file(key, spooled.path, content_type=info.mime_type, sha256=sha256,
+                           metadata={"sha256": sha256, "ingest-id": str(ingest_id),
+                                     "tenant-id": str(tenant_id)})
+            now = timezone.now()
+            rid, _call, consent = conn.execute(_FLOOR_WRITE, {
+                "call_id": form["call_id"], "extension": form["extension"],
+                "direction": form["direction"], "remote": form["remote_number"],
+                "started": started, "now": now, "user": user_id, "tenant": tenant_id,
+                "ingest_id": ingest_id, "name": upload.filename,
+                "metadata": json.dumps(dict(form)), "sha256": sha256, "size": analysis.size,
+                "duration": info.duration, "kind": form["kind"], "key": key,
+                "container": info.container, "codec": info.codec, "rate": info.sample_rate,
+                "channels": info.channels, "mime": info.mime_type, "suffix": info.extension,
+                "peaks": json.dumps([float(p) for p in analysis.peaks]),
+                "truncated": info.truncated, "violation": not licensed}, prepare=True).fetchone()
+            data = {"ingest_id": str(ingest_id), "call_id": form["call_id"],
+                    "extension": form["extension"], "kind": form["kind"], "source": "push",
+                    "sha256": sha256, "size": analysis.size, "duration": info.duration,
+                    "storage_key": key, "truncated": info.truncated,
+                    "policy_violation": None if licensed else "no_licence", "consent": consent}
+            data_json = _encode_data(data)
+            head = canonical_head(
+                action="recording.ingested", actor_id="", actor_label="floor",
+                actor_type="pbx_node", chain=chain, data_json=data_json, ip="",
+                object_id=str(rid), object_type="recordings.recording",
+                occurred_at=format_time(now))
+            conn.execute(_STAGE_SQL, [
+                chain, tenant_id, now, "pbx_node", "", "floor", "recording.ingested",
+                "recordings.recording", str(rid), data_json, "", head, CHAINS_SETTING,
+                CHAINS_SETTING, chain, chain], prepare=True)
+            conn.commit()
+        except Exception:
+            conn.rollback()
+            raise
+        finally:
+            spooled.close()
+            spooled.path.unlink(missing_ok=True)
+            idle.put(conn)
+        return Response(json.dumps({"ingest_id": str(ingest_id), "status": "stored"}),
+                        status=202, content_type="application/json")
+
+    import socket
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(128)
+    for _ in range(processes - 1):
+        if os.fork() == 0:
+            break
+    make_server("127.0.0.1", port, app, threaded=True, fd=listener.fileno()).serve_forever()
+
+
 class ReferenceReceiver:
-    def __init__(self, env, log_path, *, endpoint, bucket):
+    """The reference receiver, or with ``floor_tenant`` the contract floor, as a subprocess."""
+
+    def __init__(self, env, log_path, *, endpoint, bucket, floor_tenant=None,
+                 floor_processes=2):
         import socket
 
         with socket.socket() as sock:
@@ -261,16 +446,21 @@ class ReferenceReceiver:
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.env, self.log_path, self.endpoint, self.bucket = env, log_path, endpoint, bucket
+        self.floor_tenant, self.floor_processes = floor_tenant, floor_processes
         self.proc = None
 
     def start(self):
         import socket
 
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        command = [sys.executable, __file__, "--reference-receiver", str(self.port),
+                   "--reference-endpoint", self.endpoint, "--reference-bucket", self.bucket]
+        if self.floor_tenant is not None:
+            command = [sys.executable, __file__, "--floor-receiver", str(self.port),
+                       "--floor-tenant", str(self.floor_tenant),
+                       "--floor-processes", str(self.floor_processes)]
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--reference-receiver", str(self.port),
-             "--reference-endpoint", self.endpoint, "--reference-bucket", self.bucket],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -282,7 +472,8 @@ class ReferenceReceiver:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)  # the floor's forked processes too
             self.proc.wait(timeout=10)
         self.log.close()
 
@@ -670,6 +861,13 @@ def main(argv=None):
                         help="run moto in a network namespace behind a veth pair shaped by "
                              "the kernel (tc tbf) to this bandwidth: a link that takes no CPU "
                              "from the processes measured (needs root, iproute2)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure the contract floor in every round: a receiver in "
+                             "its own process doing the least the contract asks of an ingest "
+                             "(hash, consent and licence read, analysis, put, one write "
+                             "statement, the audit event, the commit) without Django, ORM, "
+                             "queue or staging, in as many processes as gunicorn has workers; "
+                             "an upper bound for any design")
     parser.add_argument("--before", default="", metavar="REV",
                         help="also run the pipeline of an earlier commit in the same rounds "
                              "(git archive of REV, its own gunicorn, worker and Redis database; "
@@ -680,7 +878,13 @@ def main(argv=None):
                         help=argparse.SUPPRESS)
     parser.add_argument("--reference-endpoint", default="", help=argparse.SUPPRESS)
     parser.add_argument("--reference-bucket", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-receiver", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-tenant", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-processes", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.floor_receiver:
+        floor_receiver(args.floor_receiver, args.floor_tenant, args.floor_processes)
+        return 0
     if args.reference_receiver:
         reference_receiver(args.reference_receiver, args.reference_endpoint,
                            args.reference_bucket)
@@ -756,6 +960,12 @@ def main(argv=None):
         receiver = ReferenceReceiver(env, workdir / "reference.log", endpoint=endpoint,
                                      bucket=bucket).start()
         processes.append(receiver)
+        floor = None
+        if args.floor:
+            floor = ReferenceReceiver(env, workdir / "floor.log", endpoint=endpoint,
+                                      bucket=bucket, floor_tenant=tenant.pk,
+                                      floor_processes=args.web_workers).start()
+            processes.append(floor)
         before = None
         if args.before:
             before = BeforeStack(args.before, env, workdir, redis_url=redis_url,
@@ -775,6 +985,7 @@ def main(argv=None):
             "gunicorn": lambda: web.proc.pid,
             "celery worker": lambda: worker.proc.pid if worker.proc else None,
             "reference": lambda: receiver.proc.pid,
+            "floor": lambda: floor.proc.pid if floor else None,
             "gunicorn (before)": lambda: before.web.proc.pid if before else None,
             "celery worker (before)": lambda: before.worker.proc.pid if before else None,
         })
@@ -787,14 +998,17 @@ def main(argv=None):
             baseline(warm, endpoint=endpoint, bucket=bucket, clients=args.clients,
                      prefix="warm-up")
             reference(warm, url=receiver.url, clients=args.clients)
+            if floor:
+                reference(warm, url=floor.url, clients=args.clients)
             for stack in filter(None, (web, before and before.web)):
                 end_to_end(warm, url=stack.url, token=token, clients=args.clients,
                            timeout=args.timeout)
             clear_bucket(s3, bucket)
             log(f"warm-up: {len(warm)} files through each stack, untimed "
                 f"({time.perf_counter() - t0:.1f} s)\n")
-        results = {"baseline": [], "e2e": [], "reference": [], "before": []}
-        kinds = ["baseline", "reference", "e2e"] + (["before"] if before else [])
+        results = {"baseline": [], "e2e": [], "reference": [], "before": [], "floor": []}
+        kinds = (["baseline", "reference", "e2e"] + (["before"] if before else [])
+                 + (["floor"] if floor else []))
         for round_no in range(1, args.rounds + 1):
             shift = (round_no - 1) % len(kinds)
             order = kinds[shift:] + kinds[:shift]
@@ -811,10 +1025,12 @@ def main(argv=None):
                     log(f"round {round_no} baseline: {wall:6.2f} s  {len(files) / wall:6.1f} "
                         f"files/s  {total_mb / wall:6.1f} MB/s")
                     log(cpu_line(meter.stop(), total_mb))
-                elif what == "reference":
-                    wall = reference(files, url=receiver.url, clients=args.clients)
-                    results["reference"].append(wall)
-                    log(f"round {round_no} reference:  {wall:6.2f} s  {len(files) / wall:6.1f} "
+                elif what in ("reference", "floor"):
+                    wall = reference(files, url=(floor if what == "floor" else receiver).url,
+                                     clients=args.clients)
+                    results[what].append(wall)
+                    label = "reference: " if what == "reference" else "floor:     "
+                    log(f"round {round_no} {label} {wall:6.2f} s  {len(files) / wall:6.1f} "
                         f"files/s  {total_mb / wall:6.1f} MB/s")
                     log(cpu_line(meter.stop(), total_mb))
                 else:
@@ -855,6 +1071,14 @@ def main(argv=None):
                     f"{bound / best_e2e:.2f}")
             else:
                 log("  pipeline / link bound: n/a (loopback; run with --s3-mbps or --s3-link)")
+            if floor:
+                best_floor = min(results["floor"])
+                med_floor = (statistics.median(results["reference"])
+                             / statistics.median(results["floor"]))
+                log(f"  contract floor (no Django, ORM, queue): {len(files) / best_floor:6.1f} "
+                    f"files/s {total_mb / best_floor:6.1f} MB/s; floor / reference "
+                    f"{best_ref / best_floor:.2f} (median {med_floor:.2f}); pipeline / floor "
+                    f"{best_floor / best_e2e:.2f}")
             if before:
                 best_before = min(results["before"])
                 med_before = (statistics.median(results["reference"])

@@ -456,8 +456,12 @@ def test_kill_9_of_the_worker_mid_ingest_loses_nothing(stack, samples, tmp_path)
     def long_in_flight():
         # A 20-minute call takes a couple of seconds: a claim that is still open when the
         # SIGKILL lands, and one that a later worker is still redoing when it is killed too.
+        # Claimed (or its lease renewed) less than a second ago: one about to finish could be
+        # stored between this look and the kill.
+        fresh = timezone.now() + datetime.timedelta(seconds=LEASE_SECONDS - 1)
         return stack.counts()["stored"] >= 1 and Ingest.unscoped.filter(
-            tenant=stack.tenant, status="processing", size__gt=big).exists()
+            tenant=stack.tenant, status="processing", size__gt=big,
+            lease_expires_at__gt=fresh).exists()
 
     stack.wait_until(long_in_flight, 60, "a 20-minute call in flight after one stored")
     killed = first.kill9()

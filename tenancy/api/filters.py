@@ -1,8 +1,9 @@
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from hostedpbx.api.filters import StrictFilterSet
-from tenancy.models import PbxUser
+from tenancy.models import Invitation, PbxUser
 
 
 class PbxUserFilter(StrictFilterSet):
@@ -16,3 +17,29 @@ class PbxUserFilter(StrictFilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(extension__startswith=value) | Q(display_name__icontains=value))
+
+
+INVITATION_STATUSES = [(s, s) for s in ("pending", "accepted", "declined", "revoked", "expired")]
+
+
+class InvitationFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=INVITATION_STATUSES, method="by_status",
+                                         label="pending, accepted, declined, revoked, expired")
+
+    class Meta:
+        model = Invitation
+        fields: list = []
+
+    def by_status(self, queryset, name, value):
+        now = timezone.now()
+        unanswered = {"accepted_at__isnull": True, "declined_at__isnull": True,
+                      "revoked_at__isnull": True}
+        if value == "pending":
+            return queryset.pending(now)
+        if value == "expired":
+            return queryset.filter(**unanswered, expires_at__lte=now)
+        if value == "accepted":
+            return queryset.filter(accepted_at__isnull=False)
+        if value == "declined":
+            return queryset.filter(declined_at__isnull=False)
+        return queryset.filter(revoked_at__isnull=False)

@@ -1,7 +1,9 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from hostedpbx.api.serializers import RefuseUnwritableFieldsMixin
-from tenancy.models import PbxUser
+from tenancy.choices import Role
+from tenancy.models import Invitation, PbxUser
 
 
 class PbxUserSerializer(RefuseUnwritableFieldsMixin, serializers.ModelSerializer):
@@ -26,3 +28,34 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation as the inviting tenant's admins see it: by the username they typed. The
+    account it reached (if any) is never shown, so the answer is the same whether or not the
+    name exists."""
+
+    extension = serializers.CharField(source="pbx_user.extension", read_only=True,
+                                      default=None)
+    invited_by = serializers.CharField(source="invited_by.username", read_only=True,
+                                       default=None)
+    status = serializers.SerializerMethodField(
+        help_text="`pending`, `accepted`, `declined`, `revoked` or `expired`")
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "username", "role", "extension", "invited_by", "status", "created_at",
+                  "expires_at", "accepted_at", "declined_at", "revoked_at"]
+        read_only_fields = fields
+
+    def get_status(self, invitation) -> str:
+        return invitation.status(timezone.now())
+
+
+class InvitationCreateSerializer(RefuseUnwritableFieldsMixin, serializers.Serializer):
+    username = serializers.CharField(max_length=150,
+                                     help_text="the person's full username, as they sign in")
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+    extension = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                      max_length=15,
+                                      help_text="one of the tenant's extensions; agents need one")

@@ -2,8 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
-from .views import PbxUserViewSet
+from .views import InvitationViewSet, PbxUserViewSet
 
 router = SimpleRouter()
 router.register("pbx-users", PbxUserViewSet, basename="pbx-user")
+router.register("invitations", InvitationViewSet, basename="invitation")
 urlpatterns = router.urls

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from hostedpbx.api.serializers import RefuseUnwritableFieldsMixin
 from tenancy.choices import Role
-from tenancy.models import Invitation, PbxUser
+from tenancy.models import Invitation, Membership, PbxUser
 
 
 class PbxUserSerializer(RefuseUnwritableFieldsMixin, serializers.ModelSerializer):
@@ -59,3 +59,48 @@ class InvitationCreateSerializer(RefuseUnwritableFieldsMixin, serializers.Serial
     extension = serializers.CharField(required=False, allow_blank=True, allow_null=True,
                                       max_length=15,
                                       help_text="one of the tenant's extensions; agents need one")
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    """A portal account's membership in the tenant, as the admins' list shows it."""
+
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.SerializerMethodField()
+    extension = serializers.CharField(source="pbx_user.extension", read_only=True,
+                                      default=None)
+    last_login = serializers.DateTimeField(source="user.last_login", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "name", "role", "extension", "last_login", "created_at"]
+        read_only_fields = fields
+
+    def get_name(self, membership) -> str:
+        return membership.user.get_full_name()
+
+
+class MembershipCreatedSerializer(MembershipSerializer):
+    password = serializers.CharField(read_only=True, help_text="the one-time password, shown "
+                                     "once; the person chooses their own at the first login")
+
+    class Meta(MembershipSerializer.Meta):
+        fields = [*MembershipSerializer.Meta.fields, "password"]
+        read_only_fields = fields
+
+
+class MembershipCreateSerializer(RefuseUnwritableFieldsMixin, serializers.Serializer):
+    name = serializers.RegexField(r"^[\w.@+-]+$", max_length=100,
+                                  help_text="the part after `<tenant slug>.`: new accounts are "
+                                            "named in the tenant's namespace")
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+    extension = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                      max_length=15)
+
+
+class MembershipUpdateSerializer(RefuseUnwritableFieldsMixin, serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    extension = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                      max_length=15, help_text="empty or null: no extension")

@@ -14,12 +14,16 @@ from hostedpbx.api.base import TenantScopedViewSet
 from hostedpbx.api.errors import ApiError, conflict
 from tenancy import auth, services
 from tenancy import permissions as capabilities
-from tenancy.models import Invitation, PbxUser
+from tenancy.models import Invitation, Membership, PbxUser
 
 from .filters import InvitationFilter, PbxUserFilter
 from .serializers import (
     InvitationCreateSerializer,
     InvitationSerializer,
+    MembershipCreatedSerializer,
+    MembershipCreateSerializer,
+    MembershipSerializer,
+    MembershipUpdateSerializer,
     PbxUserSerializer,
     PbxUserUpdateSerializer,
     TokenRequestSerializer,
@@ -83,14 +87,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         data = InvitationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        extension = (fields.get("extension") or "").strip()
-        pbx_user = None
-        if extension:
-            pbx_user = PbxUser.objects.for_actor(self.actor, self.tenant).filter(
-                extension=extension).first()
-            if pbx_user is None:
-                raise ValidationError({"extension": ValidationError(
-                    _("There is no PBX user with this extension."), code="unknown_extension")})
+        pbx_user = _pbx_user(self, fields.get("extension"))
         try:
             invitation = services.invite_account(actor=self.actor, tenant=self.tenant,
                                                  username=fields["username"],
@@ -108,6 +105,97 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         except ValidationError as exc:
             raise conflict("not_pending", "This invitation is no longer open.") from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    """The tenant's portal accounts (admins only), as the web pages ``/t/<slug>/accounts/``
+    manage them. POST adds a new account named ``<tenant slug>.<name>`` with a one-time
+    password (201, shown once); a name taken by an account this tenant never had is not
+    attached but invited (202 with the invitation). PATCH changes role and extension; DELETE
+    removes the account from the tenant (the account stays, it may be in others). A tenant
+    keeps at least one administrator (409 ``last_admin``)."""
+
+    scoped_model = Membership
+    serializer_class = MembershipSerializer
+    read_roles = capabilities.MANAGE_ACCOUNTS
+    write_roles = capabilities.MANAGE_ACCOUNTS
+    lookup_url_kwarg = "membership_id"
+    lookup_value_regex = "[0-9]+"
+
+    def optimize_queryset(self, qs):
+        return qs.select_related("user", "pbx_user").order_by("user__username", "id")
+
+    @extend_schema(
+        request=MembershipCreateSerializer,
+        responses={201: MembershipCreatedSerializer,
+                   202: OpenApiResponse(InvitationSerializer,
+                                        description="the name belongs to an account this "
+                                                    "tenant never had: it was invited"),
+                   400: OpenApiResponse(description="`username_taken`, `unknown_extension`, "
+                                                    "`extension_required`, ...")},
+    )
+    def create(self, request, *args, **kwargs):
+        data = MembershipCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        pbx_user = _pbx_user(self, fields.pop("extension", None))
+        try:
+            added = services.add_account(actor=self.actor, tenant=self.tenant,
+                                         pbx_user=pbx_user, **fields)
+        except ValidationError as exc:
+            raise _as_extension_error(exc) from None
+        if added.invitation is not None:
+            invitation = Invitation.objects.for_actor(self.actor, self.tenant).select_related(
+                "pbx_user", "invited_by").get(pk=added.invitation.pk)
+            return Response(InvitationSerializer(invitation).data,
+                            status=status.HTTP_202_ACCEPTED)
+        membership = self.get_queryset().get(pk=added.membership.pk)
+        membership.password = added.password
+        return Response(MembershipCreatedSerializer(membership).data,
+                        status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(request=MembershipUpdateSerializer,
+                   responses={200: MembershipSerializer,
+                              409: OpenApiResponse(description="`last_admin`")})
+    def partial_update(self, request, *args, **kwargs):
+        membership = self.get_object()
+        data = MembershipUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        pbx_user = (_pbx_user(self, fields["extension"]) if "extension" in fields
+                    else membership.pbx_user)
+        try:
+            services.update_membership(actor=self.actor, membership=membership,
+                                       role=fields.get("role", membership.role),
+                                       pbx_user=pbx_user)
+        except services.LastAdminError as exc:
+            raise conflict("last_admin", "A tenant needs at least one administrator.") from exc
+        except ValidationError as exc:
+            raise _as_extension_error(exc) from None
+        return Response(MembershipSerializer(self.get_queryset().get(pk=membership.pk)).data)
+
+    @extend_schema(responses={204: None, 409: OpenApiResponse(description="`last_admin`")})
+    def destroy(self, request, *args, **kwargs):
+        membership = self.get_object()
+        try:
+            services.remove_membership(actor=self.actor, membership=membership)
+        except services.LastAdminError as exc:
+            raise conflict("last_admin", "A tenant needs at least one administrator.") from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _pbx_user(view, extension) -> PbxUser | None:
+    """The tenant's PBX user of ``extension`` (none for an empty one); 400
+    ``unknown_extension`` for a number the tenant does not have."""
+    extension = (extension or "").strip()
+    if not extension:
+        return None
+    pbx_user = PbxUser.objects.for_actor(view.actor, view.tenant).filter(
+        extension=extension).first()
+    if pbx_user is None:
+        raise ValidationError({"extension": ValidationError(
+            _("There is no PBX user with this extension."), code="unknown_extension")})
+    return pbx_user
 
 
 def _as_extension_error(exc: ValidationError) -> ValidationError:

@@ -1071,22 +1071,18 @@ def main(argv=None):
                     f"{bound / best_e2e:.2f}")
             else:
                 log("  pipeline / link bound: n/a (loopback; run with --s3-mbps or --s3-link)")
+            def against_reference(kind, label, short):
+                best = min(results[kind])
+                median = (statistics.median(results["reference"])
+                          / statistics.median(results[kind]))
+                log(f"  {label}: {len(files) / best:6.1f} files/s {total_mb / best:6.1f} MB/s; "
+                    f"/ reference {best_ref / best:.2f} (median {median:.2f}), / bare put "
+                    f"{best_base / best:.2f}; pipeline / {short} {best / best_e2e:.2f}")
+
             if floor:
-                best_floor = min(results["floor"])
-                med_floor = (statistics.median(results["reference"])
-                             / statistics.median(results["floor"]))
-                log(f"  contract floor (no Django, ORM, queue): {len(files) / best_floor:6.1f} "
-                    f"files/s {total_mb / best_floor:6.1f} MB/s; floor / reference "
-                    f"{best_ref / best_floor:.2f} (median {med_floor:.2f}); pipeline / floor "
-                    f"{best_floor / best_e2e:.2f}")
+                against_reference("floor", "contract floor (no Django, ORM, queue)", "floor")
             if before:
-                best_before = min(results["before"])
-                med_before = (statistics.median(results["reference"])
-                              / statistics.median(results["before"]))
-                log(f"  pipeline before ({args.before}): {len(files) / best_before:6.1f} files/s "
-                    f"{total_mb / best_before:6.1f} MB/s; before / reference "
-                    f"{best_ref / best_before:.2f} (median {med_before:.2f}), before / bare put "
-                    f"{best_base / best_before:.2f}; after / before {best_before / best_e2e:.2f}")
+                against_reference("before", f"pipeline before ({args.before})", "before")
             med_ref = statistics.median(results["reference"]) / statistics.median(results["e2e"])
             med_put = statistics.median(results["baseline"]) / statistics.median(results["e2e"])
             log(f"  (medians: pipeline / reference {med_ref:.2f}, pipeline / bare put "

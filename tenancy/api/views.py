@@ -93,7 +93,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
                                                  username=fields["username"],
                                                  role=fields["role"], pbx_user=pbx_user)
         except ValidationError as exc:
-            raise _as_extension_error(exc) from None
+            raise _as_api_fields(exc) from None
         invitation = self.get_queryset().get(pk=invitation.pk)
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -143,7 +143,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
             added = services.add_account(actor=self.actor, tenant=self.tenant,
                                          pbx_user=pbx_user, **fields)
         except ValidationError as exc:
-            raise _as_extension_error(exc) from None
+            raise _as_api_fields(exc, username="name") from None
         if added.invitation is not None:
             invitation = Invitation.objects.for_actor(self.actor, self.tenant).select_related(
                 "pbx_user", "invited_by").get(pk=added.invitation.pk)
@@ -171,7 +171,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         except services.LastAdminError as exc:
             raise conflict("last_admin", "A tenant needs at least one administrator.") from exc
         except ValidationError as exc:
-            raise _as_extension_error(exc) from None
+            raise _as_api_fields(exc) from None
         return Response(MembershipSerializer(self.get_queryset().get(pk=membership.pk)).data)
 
     @extend_schema(responses={204: None, 409: OpenApiResponse(description="`last_admin`")})
@@ -198,11 +198,13 @@ def _pbx_user(view, extension) -> PbxUser | None:
     return pbx_user
 
 
-def _as_extension_error(exc: ValidationError) -> ValidationError:
-    """The services name the extension ``pbx_user``; the API calls it ``extension``."""
+def _as_api_fields(exc: ValidationError, **names) -> ValidationError:
+    """A service's field errors under the API's field names: the services call the extension
+    ``pbx_user`` (the API ``extension``), the accounts API calls the new name ``name``."""
     if not hasattr(exc, "error_dict"):
         return exc
-    return ValidationError({("extension" if field == "pbx_user" else field): errors
+    names = {"pbx_user": "extension", **names}
+    return ValidationError({names.get(field, field): errors
                             for field, errors in exc.error_dict.items()})
 
 

@@ -47,6 +47,7 @@ def test_a_new_account_gets_a_one_time_password_once(api, admin_a, tenant_a):
     # The same name again: this tenant knows the account, so it is refused, not invited.
     again = client.post(url(tenant_a), NEW, format="json")
     assert again.status_code == 400 and again.json()["code"] == "username_taken"
+    assert again.json()["errors"]["name"][0]["code"] == "username_taken"
 
 
 def test_a_name_of_an_account_this_tenant_never_had_is_invited(api, admin_a, tenant_a,

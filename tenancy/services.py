@@ -405,11 +405,32 @@ def revoke_invitation(*, actor, invitation: Invitation) -> Invitation:
     return locked
 
 
+def belongs_elsewhere(membership: Membership) -> bool:
+    """Whether ``membership``'s account is a member of other tenants too."""
+    return Membership.unscoped.filter(user_id=membership.user_id).exclude(
+        tenant_id=membership.tenant_id).exists()
+
+
+def ensure_sign_in_resettable(membership: Membership) -> None:
+    """A tenant's admins reset the sign-in (password, second factor) of accounts that belong
+    to their tenant alone. An account that is a member elsewhere too (an accepted invitation,
+    an account the provider put into several tenants) would let them sign in to the other
+    tenants as its person: its person changes the password, the provider resets it. Raises
+    ``ValidationError`` (``account_in_other_tenants``)."""
+    if belongs_elsewhere(membership):
+        raise ValidationError(
+            _("This account also belongs to other tenants: only its person or the provider "
+              "can reset how it signs in."), code="account_in_other_tenants")
+
+
 def reset_password(*, actor, membership: Membership) -> str:
     """An admin gives a member of the tenant a new one-time password (audited); the person must
-    change it at the next login. Returns it, to be shown once."""
+    change it at the next login. Returns it, to be shown once. Refused for an account that
+    belongs to other tenants too (:func:`ensure_sign_in_resettable`)."""
     password = new_one_time_password()
     with transaction.atomic():
+        _lock_tenant(membership.tenant_id)
+        ensure_sign_in_resettable(membership)
         account = membership.user
         account.set_password(password)
         account.save(update_fields=["password"])

@@ -264,7 +264,12 @@ class MembershipEditView(TenantViewMixin, FormView):
                 "person": person})
             return redirect("tenancy:memberships", tenant_slug=self.tenant.slug)
         if "reset_password" in request.POST:
-            password = services.reset_password(actor=self.actor, membership=self.object)
+            try:
+                password = services.reset_password(actor=self.actor, membership=self.object)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("tenancy:membership-edit", tenant_slug=self.tenant.slug,
+                                membership_id=self.object.pk)
             return self.show_password(self.object, password, created=False)
         return super().post(request, *args, **kwargs)
 
@@ -300,6 +305,7 @@ class MembershipEditView(TenantViewMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["object"] = self.object
         context["person"] = person_label(self.object.user) if self.object else ""
+        context["belongs_elsewhere"] = bool(self.object and services.belongs_elsewhere(self.object))
         return context
 
 

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import audit
 from tenancy.models import Membership
+from tenancy.services import ensure_sign_in_resettable
 
 TOTP_NAME = "authenticator"
 RECOVERY_NAME = "recovery codes"
@@ -104,7 +105,8 @@ def renew_recovery_codes(*, actor) -> list[str]:
 
 def reset_two_factor(*, actor, tenant, membership) -> int:
     """Remove every second factor of ``membership``'s account (lost phone), so it enrols
-    again at its next sign-in. Done by another admin of the tenant; audited in the tenant."""
+    again at its next sign-in. Done by another admin of the tenant; audited in the tenant.
+    Refused for an account that belongs to other tenants too (``account_in_other_tenants``)."""
     if membership.user_id == actor.pk:
         from django.core.exceptions import ValidationError
         from django.utils.translation import gettext as _
@@ -112,6 +114,7 @@ def reset_two_factor(*, actor, tenant, membership) -> int:
         raise ValidationError(_("Another admin must reset your own two-factor login."),
                               code="reset_own_two_factor")
     with transaction.atomic():
+        ensure_sign_in_resettable(membership)
         user = membership.user
         removed = sum(
             model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)

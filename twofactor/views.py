@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from audit.permissions import may_reset_two_factor
 from hostedpbx.views import TenantViewMixin
 from tenancy.models import Membership
+from tenancy.services import belongs_elsewhere
 
 from . import services
 from .policy import requires_two_factor
@@ -119,7 +120,8 @@ class ResetView(TenantViewMixin, View):
         target = self._target(membership_id)
         return render(request, "twofactor/reset.html", {
             "tenant": self.tenant, "membership": self.membership, "target": target,
-            "enrolled": services.has_confirmed_device(target.user)})
+            "enrolled": services.has_confirmed_device(target.user),
+            "belongs_elsewhere": belongs_elsewhere(target)})
 
     def post(self, request, tenant_slug, membership_id):
         target = self._target(membership_id)

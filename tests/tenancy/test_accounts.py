@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
@@ -131,6 +132,31 @@ def test_admin_resets_a_password_audited(web, admin_a, agent_a, tenant_a, passwo
     assert agent_a.check_password(new) and not agent_a.check_password(password)
     assert PasswordChangeRequired.objects.filter(user=agent_a).exists()
     assert AuditEvent.unscoped.filter(tenant=tenant_a, action="account.password_reset").exists()
+
+
+def test_an_account_of_other_tenants_too_keeps_its_password(web, admin_a, admin_b, tenant_a,
+                                                            tenant_b, password):
+    """An account that is also tenant B's admin (an accepted invitation, or the provider put
+    it into both) is not reset by tenant A's admin: a reset would open tenant B to whoever
+    knows the new password. Tenant B's own accounts are reset as before."""
+    MembershipFactory(tenant=tenant_a, user=admin_b, role="supervisor")
+    shared = Membership.unscoped.get(tenant=tenant_a, user=admin_b)
+    client = web(admin_a)
+    page = client.get(url(tenant_a, f"{shared.pk}/")).content.decode()
+    assert 'data-testid="sign-in-not-resettable"' in page and 'name="reset_password"' not in page
+    response = client.post(url(tenant_a, f"{shared.pk}/"), {"reset_password": "1"})
+    assert response.status_code == 302
+    admin_b.refresh_from_db()
+    assert admin_b.check_password(password)
+    assert not PasswordChangeRequired.objects.filter(user=admin_b).exists()
+    assert not AuditEvent.unscoped.filter(action="account.password_reset").exists()
+    with pytest.raises(ValidationError) as refused:
+        services.reset_password(actor=admin_a, membership=shared)
+    assert refused.value.code == "account_in_other_tenants"
+    # Once the account belongs to tenant A alone, tenant A's admin resets it.
+    Membership.unscoped.filter(tenant=tenant_b, user=admin_b).delete()
+    assert 'name="reset_password"' in client.get(url(tenant_a, f"{shared.pk}/")).content.decode()
+    assert services.reset_password(actor=admin_a, membership=shared)
 
 
 @pytest.mark.postgres

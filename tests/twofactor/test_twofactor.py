@@ -141,3 +141,22 @@ def test_a_wrong_code_throttles_the_next_attempt(tenant_a, admin_a):
     assert client.post("/account/2fa/verify/", {"token": totp_code(device)}).status_code == 400
     device.refresh_from_db()
     assert device.throttling_failure_count == 1  # the throttled attempt is not even tried
+
+
+def test_an_account_of_other_tenants_too_keeps_its_second_factor(tenant_a, tenant_b, admin_a,
+                                                                 admin_b, web):
+    """Tenant A's admin cannot strip the second factor of an account that is also tenant B's
+    admin (it would open tenant B to whoever then signs in as it)."""
+    from tenancy.models import Membership
+    from tests.factories import MembershipFactory
+
+    authenticator(admin_b)
+    MembershipFactory(tenant=tenant_a, user=admin_b, role="compliance")
+    target = Membership.unscoped.get(tenant=tenant_a, user=admin_b)
+    url = f"/t/{tenant_a.slug}/accounts/{target.pk}/two-factor-reset/"
+    client = web(admin_a)
+    page = client.get(url).content.decode()
+    assert 'data-testid="sign-in-not-resettable"' in page and 'data-testid="reset-2fa"' not in page
+    assert client.post(url).status_code == 302
+    assert TOTPDevice.objects.filter(user=admin_b, confirmed=True).exists()
+    assert not AuditEvent.unscoped.filter(action="twofactor.reset").exists()

@@ -60,7 +60,17 @@ class PbxUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         )
 
 
-class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+class AccountsAdminViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                           TenantScopedViewSet):
+    """The tenant's accounts and invitations: the admins' (``MANAGE_ACCOUNTS``) alone, to read
+    as to change; objects by their numeric id."""
+
+    read_roles = capabilities.MANAGE_ACCOUNTS
+    write_roles = capabilities.MANAGE_ACCOUNTS
+    lookup_value_regex = "[0-9]+"
+
+
+class InvitationViewSet(AccountsAdminViewSet):
     """Invitations of existing accounts into the tenant (admins only), as the web page
     ``/t/<slug>/accounts/invitations/`` makes them: by the full username, with a role and for
     agents an extension. The answer is the same whether or not such an account exists; the
@@ -69,10 +79,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     scoped_model = Invitation
     serializer_class = InvitationSerializer
     filterset_class = InvitationFilter
-    read_roles = capabilities.MANAGE_ACCOUNTS
-    write_roles = capabilities.MANAGE_ACCOUNTS
     lookup_url_kwarg = "invitation_id"
-    lookup_value_regex = "[0-9]+"
 
     def optimize_queryset(self, qs):
         return qs.select_related("pbx_user", "invited_by").order_by("-created_at", "-id")
@@ -107,7 +114,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+class MembershipViewSet(AccountsAdminViewSet):
     """The tenant's portal accounts (admins only), as the web pages ``/t/<slug>/accounts/``
     manage them. POST adds a new account named ``<tenant slug>.<name>`` with a one-time
     password (201, shown once); a name taken by an account this tenant never had is not
@@ -117,10 +124,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
 
     scoped_model = Membership
     serializer_class = MembershipSerializer
-    read_roles = capabilities.MANAGE_ACCOUNTS
-    write_roles = capabilities.MANAGE_ACCOUNTS
     lookup_url_kwarg = "membership_id"
-    lookup_value_regex = "[0-9]+"
 
     def optimize_queryset(self, qs):
         return qs.select_related("user", "pbx_user").order_by("user__username", "id")

@@ -24,6 +24,10 @@ class PbxUserUpdateSerializer(PbxUserSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(required=False, allow_blank=True, max_length=32,
+                                help_text="the authenticator's code (or a recovery code): "
+                                          "required once the account has set up two-factor "
+                                          "login")
 
 
 class TokenResponseSerializer(serializers.Serializer):

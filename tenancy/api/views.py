@@ -15,6 +15,7 @@ from hostedpbx.api.errors import ApiError, conflict
 from tenancy import auth, services
 from tenancy import permissions as capabilities
 from tenancy.models import Invitation, Membership, PbxUser
+from twofactor.services import has_confirmed_device, verify_code
 
 from .filters import InvitationFilter, PbxUserFilter
 from .serializers import (
@@ -212,6 +213,22 @@ def _as_api_fields(exc: ValidationError, **names) -> ValidationError:
                             for field, errors in exc.error_dict.items()})
 
 
+def _second_factor(account, code: str, *, ip: str) -> None:
+    """An account that has set up two-factor login gets a token only with its code, as it
+    gets into the menu only with it: a stolen password alone opens neither. Wrong codes are
+    audited and throttled like the verify page's."""
+    if not has_confirmed_device(account):
+        return
+    if not (code or "").strip():
+        raise ApiError("two_factor_code_required",
+                       "This account signs in with a second factor: send its authenticator's "
+                       "code (or a recovery code) as otp.")
+    if verify_code(actor=account, token=code, ip=ip) is None:
+        raise ApiError("invalid_two_factor_code",
+                       "The code was not accepted (wrong, already used or too many tries; "
+                       "wait a little).")
+
+
 class ObtainTokenView(APIView):
     """Exchange a portal username and password for an API token (throttled and audited)."""
 
@@ -241,6 +258,7 @@ class ObtainTokenView(APIView):
             raise ApiError("password_change_required",
                            "Choose your own password in the menu first.",
                            status=status.HTTP_403_FORBIDDEN)
+        _second_factor(account, data.validated_data.get("otp", ""), ip=auth.client_ip(request))
         _token, key = services.create_api_token(
             actor=account, name=f"API login {timezone.localtime():%Y-%m-%d %H:%M}",
             expires_at=timezone.now() + datetime.timedelta(days=settings.API_TOKEN_LOGIN_DAYS))

@@ -160,3 +160,37 @@ def test_an_account_of_other_tenants_too_keeps_its_second_factor(tenant_a, tenan
     assert client.post(url).status_code == 302
     assert TOTPDevice.objects.filter(user=admin_b, confirmed=True).exists()
     assert not AuditEvent.unscoped.filter(action="twofactor.reset").exists()
+
+
+def test_an_enrolled_account_gets_an_api_token_only_with_its_code(tenant_a, admin_a, password,
+                                                                  no_throttle):
+    """The token endpoint asks an account that has set up two-factor login for its code, as
+    the menu does: a stolen password alone opens neither."""
+    device = authenticator(admin_a)
+    recovery = StaticToken.objects.create(
+        device=admin_a.staticdevice_set.get_or_create(name="recovery codes",
+                                                      defaults={"confirmed": True})[0],
+        token="abcd1234efgh")
+    url = "/api/v1/auth/token/"
+    missing = APIClient().post(url, {"username": "alice", "password": password})
+    assert missing.status_code == 400 and missing.json()["code"] == "two_factor_code_required"
+    wrong = "000000" if totp_code(device) != "000000" else "111111"
+    refused = APIClient().post(url, {"username": "alice", "password": password, "otp": wrong})
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_two_factor_code"
+    assert AuditEvent.unscoped.filter(tenant=tenant_a, action="twofactor.failed").count() == 1
+    granted = APIClient().post(url, {"username": "alice", "password": password,
+                                     "otp": totp_code(device)})
+    assert granted.status_code == 200, granted.json()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {granted.json()['token']}")
+    assert client.get(f"/api/v1/tenants/{tenant_a.slug}/pbx-users/").status_code == 200
+    # A recovery code does too, once.
+    by_code = APIClient().post(url, {"username": "alice", "password": password,
+                                     "otp": recovery.token})
+    assert by_code.status_code == 200
+    again = APIClient().post(url, {"username": "alice", "password": password,
+                                   "otp": recovery.token})
+    assert again.status_code == 400 and again.json()["code"] == "invalid_two_factor_code"
+    # A wrong password says nothing about the second factor.
+    bad = APIClient().post(url, {"username": "alice", "password": "not-it", "otp": "123456"})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_credentials"

@@ -121,7 +121,6 @@ class MembershipForm(forms.Form):
                 self.fields[name].required = False
             return
         prefix = f"{tenant.slug}."
-        self.username_prefix = prefix
         self.fields["username"].label = _("Username (after %(prefix)s)") % {"prefix": prefix}
         self.fields["username"].help_text = _(
             "New accounts are named in this tenant's namespace: %(prefix)sname.") % {
@@ -131,13 +130,6 @@ class MembershipForm(forms.Form):
         # The list's name column is never empty.
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
-
-    def clean_username(self):
-        name = self.cleaned_data["username"]
-        prefix = getattr(self, "username_prefix", "")
-        if prefix and len(prefix + name) > 150:
-            raise forms.ValidationError(_("This name is too long."), code="max_length")
-        return name
 
 
 class InvitationForm(forms.Form):

@@ -239,10 +239,14 @@ class ApiToken(models.Model):
 
 
 class InvitationQuerySet(TenantQuerySet):
+    def unanswered(self):
+        """Invitations nobody has accepted, declined or revoked (expired or not)."""
+        return self.filter(accepted_at__isnull=True, declined_at__isnull=True,
+                           revoked_at__isnull=True)
+
     def pending(self, now):
         """Invitations nobody has answered or revoked yet and that have not expired."""
-        return self.filter(accepted_at__isnull=True, declined_at__isnull=True,
-                           revoked_at__isnull=True, expires_at__gt=now)
+        return self.unanswered().filter(expires_at__gt=now)
 
 
 class Invitation(TenantOwnedModel):

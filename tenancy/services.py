@@ -222,8 +222,13 @@ def namespaced_username(tenant: Tenant, name: str) -> str:
     """The username of an account a tenant creates in the menu: ``<tenant slug>.<name>``.
 
     A tenant admin thus only ever names accounts inside the own namespace and cannot probe
-    names elsewhere (the CLI and the provider's admin name accounts freely)."""
-    return f"{tenant.slug}.{name}"
+    names elsewhere (the CLI and the provider's admin name accounts freely). Raises
+    ``ValidationError`` (``max_length``) when the whole name would not fit an account."""
+    username = f"{tenant.slug}.{name}"
+    if len(username) > get_user_model()._meta.get_field("username").max_length:
+        raise ValidationError({"username": ValidationError(_("This name is too long."),
+                                                           code="max_length")})
+    return username
 
 
 def _was_member(tenant: Tenant, account) -> bool:
@@ -258,6 +263,7 @@ def _grant_membership(*, actor, tenant: Tenant, account, role: str,
             tenant=tenant, pbx_user=pbx_user).exists():
         raise ValidationError({"pbx_user": ValidationError(
             _("This extension is linked to another account."), code="extension_linked")})
+    _lock_account(account.pk)  # a reset of the account elsewhere waits, or is waited for
     if Membership.unscoped.filter(tenant=tenant, user=account).exists():
         raise ValidationError(_("This account is a member of the tenant already."),
                               code="already_member")
@@ -411,12 +417,21 @@ def belongs_elsewhere(membership: Membership) -> bool:
         tenant_id=membership.tenant_id).exists()
 
 
+def _lock_account(user_id) -> None:
+    """Serialise what depends on an account's memberships (a reset, a new membership): each
+    decides after the other has committed."""
+    get_user_model().objects.select_for_update().filter(pk=user_id).first()
+
+
 def ensure_sign_in_resettable(membership: Membership) -> None:
     """A tenant's admins reset the sign-in (password, second factor) of accounts that belong
     to their tenant alone. An account that is a member elsewhere too (an accepted invitation,
     an account the provider put into several tenants) would let them sign in to the other
-    tenants as its person: its person changes the password, the provider resets it. Raises
+    tenants as its person: its person changes the password, the provider resets it. Call it
+    inside the reset's transaction: the account stays locked until the commit, so a membership
+    elsewhere made meanwhile waits and the check does not depend on who came first. Raises
     ``ValidationError`` (``account_in_other_tenants``)."""
+    _lock_account(membership.user_id)
     if belongs_elsewhere(membership):
         raise ValidationError(
             _("This account also belongs to other tenants: only its person or the provider "
@@ -429,7 +444,6 @@ def reset_password(*, actor, membership: Membership) -> str:
     belongs to other tenants too (:func:`ensure_sign_in_resettable`)."""
     password = new_one_time_password()
     with transaction.atomic():
-        _lock_tenant(membership.tenant_id)
         ensure_sign_in_resettable(membership)
         account = membership.user
         account.set_password(password)

@@ -32,12 +32,10 @@ class InvitationFilter(StrictFilterSet):
 
     def by_status(self, queryset, name, value):
         now = timezone.now()
-        unanswered = {"accepted_at__isnull": True, "declined_at__isnull": True,
-                      "revoked_at__isnull": True}
         if value == "pending":
             return queryset.pending(now)
         if value == "expired":
-            return queryset.filter(**unanswered, expires_at__lte=now)
+            return queryset.unanswered().filter(expires_at__lte=now)
         if value == "accepted":
             return queryset.filter(accepted_at__isnull=False)
         if value == "declined":

@@ -7,7 +7,7 @@ import pytest
 
 from audit.models import AuditEvent
 from tenancy.models import Invitation, Membership, PasswordChangeRequired
-from tests.factories import PbxUserFactory, UserFactory
+from tests.factories import MembershipFactory, PbxUserFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +124,23 @@ def test_only_admins_and_only_their_tenant(api, admin_a, compliance_a, superviso
     assert other.delete(url(tenant_b, f"{anna.pk}/")).status_code == 404
     anna.refresh_from_db()
     assert anna.role == "member"
+
+
+
+def test_a_name_too_long_for_an_account_is_refused(api, web):
+    """``<tenant slug>.<name>`` must fit an account's 150 characters: the service refuses it
+    (400 ``max_length``, the menu's form error) instead of the database failing."""
+    tenant = TenantFactory(slug="s" * 50)
+    admin = UserFactory(username="long-admin")
+    MembershipFactory(tenant=tenant, user=admin, role="admin")
+    answer = api(admin).post(url(tenant), {**NEW, "name": "n" * 100}, format="json")
+    assert answer.status_code == 400, answer.json()
+    assert answer.json()["errors"]["name"][0]["code"] == "max_length"
+    page = web(admin).post(f"/t/{tenant.slug}/accounts/new/",
+                           {"username": "n" * 100, "first_name": "N", "last_name": "N",
+                            "role": "admin"})
+    assert page.status_code == 200
+    assert page.context["form"].errors["username"] == ["Dieser Name ist zu lang."]  # German menu
+    fits = api(admin).post(url(tenant), {**NEW, "name": "n" * 99}, format="json")
+    assert fits.status_code == 201 and len(fits.json()["username"]) == 150
+    assert Membership.unscoped.filter(tenant=tenant).count() == 2

@@ -8,11 +8,9 @@ NAV_ITEMS = [
     NavItem(_("Upload recordings"), "recordings:upload", order=41),
     NavItem(_("Ingest status"), "recordings:ingests",
             roles=permissions.MANAGE_INGESTS, order=42),
-    NavItem(_("Recording settings"), "recordings:settings",
-            roles=permissions.MANAGE_RECORDING_SETTINGS, order=43),
     NavItem(_("Exports"), "recordings:exports", order=43),
     NavItem(_("Data-subject requests"), "recordings:subject-requests",
             roles=permissions.KEEP_RECORDINGS, order=44),
-    NavItem(_("Archive settings"), "recordings:archive-settings",
+    NavItem(_("Recording settings"), "recordings:settings",
             roles=permissions.KEEP_RECORDINGS, order=45),
 ]

@@ -37,7 +37,7 @@ urlpatterns = [
          name="export-status"),
     path("recordings/exports/<uuid:export_id>/download/",
          archive.ExportDownloadView.as_view(), name="export-download"),
-    path("recordings/archive-settings/", archive.ArchiveSettingsView.as_view(),
+    path("recordings/archive-settings/", views.ArchiveSettingsView.as_view(),
          name="archive-settings"),
     path("recordings/subject-requests/", archive.SubjectRequestListView.as_view(),
          name="subject-requests"),

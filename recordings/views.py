@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 from rest_framework.request import Request
 
 from hostedpbx.parts import collect_panels
@@ -27,6 +27,8 @@ from tenancy import permissions
 from tenancy.models import PbxUser
 
 from . import ingest_texts, services
+from .archive.forms import ArchivePolicyForm
+from .archive.policy import POLICY_FIELDS, policy_for, update_policy
 from .archive_settings import (
     RecordingSettingsForm,
     may_change_recording_settings,
@@ -225,33 +227,65 @@ class RecordingAudioView(TenantViewMixin, View):
             reason_required=settings_for(self.tenant).access_reason_required)
 
 
-class RecordingSettingsView(TenantViewMixin, FormView):
-    """The archive's tenant options (admins)."""
+class RecordingSettingsView(TenantViewMixin, TemplateView):
+    """The recording settings, one page in two parts, each with its own form, service and
+    audit event: access and phone numbers (``RecordingSettings``, posted here) and retention
+    and exports (``ArchivePolicy``, posted to :class:`ArchiveSettingsView`). Every member
+    reads them (who sees their recordings, how long they are kept); admins change them."""
 
     template_name = "recordings/settings.html"
-    form_class = RecordingSettingsForm
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = settings_for(self.tenant)
-        return kwargs
+    def get_context_data(self, *, access_form=None, archive_form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        may_change_access = may_change_recording_settings(self.membership)
+        may_change_archive = permissions.may_change_archive_settings(self.membership)
+        access_form = access_form or RecordingSettingsForm(instance=settings_for(self.tenant))
+        archive_form = archive_form or ArchivePolicyForm(instance=policy_for(self.tenant))
+        for form, may_change in ((access_form, may_change_access),
+                                 (archive_form, may_change_archive)):
+            if not may_change:
+                for field in form.fields.values():
+                    field.disabled = True
+        context.update(access_form=access_form, archive_form=archive_form,
+                       may_change_access=may_change_access,
+                       may_change_archive=may_change_archive,
+                       archive_action=self.settings_url("archive-settings"))
+        return context
 
-    def get(self, request, *args, **kwargs):
-        if not may_change_recording_settings(self.membership):
-            raise PermissionDenied
-        return super().get(request, *args, **kwargs)
+    def settings_url(self, name="settings", anchor=""):
+        url = reverse(f"recordings:{name}", kwargs={"tenant_slug": self.tenant.slug})
+        return f"{url}#{anchor}" if anchor else url
 
     def post(self, request, *args, **kwargs):
         if not may_change_recording_settings(self.membership):
             raise PermissionDenied
-        return super().post(request, *args, **kwargs)
-
-    def form_valid(self, form):
+        form = RecordingSettingsForm(request.POST, instance=settings_for(self.tenant))
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(access_form=form))
         update_recording_settings(actor=self.actor, tenant=self.tenant,
                                   changes={name: form.cleaned_data[name]
                                            for name in form.Meta.fields})
         messages.success(self.request, _("The settings are saved."))
-        return redirect("recordings:settings", tenant_slug=self.tenant.slug)
+        return redirect(self.settings_url(anchor="access"))
+
+
+class ArchiveSettingsView(RecordingSettingsView):
+    """Where the retention and export part of the settings page posts (the page itself is
+    :class:`RecordingSettingsView`; a visit here goes there)."""
+
+    def get(self, request, *args, **kwargs):
+        return redirect(self.settings_url(anchor="archive"))
+
+    def post(self, request, *args, **kwargs):
+        if not permissions.may_change_archive_settings(self.membership):
+            raise PermissionDenied
+        form = ArchivePolicyForm(request.POST, instance=policy_for(self.tenant))
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(archive_form=form))
+        update_policy(actor=self.actor, tenant=self.tenant,
+                      **{name: form.cleaned_data[name] for name in POLICY_FIELDS})
+        messages.success(request, _("The archive settings are saved."))
+        return redirect(self.settings_url(anchor="archive"))
 
 
 class UploadView(TenantViewMixin, TemplateView):

@@ -6,7 +6,7 @@ static/js/recordings-exports.js."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -22,8 +22,7 @@ from recordings.services import record_access
 
 from . import exports, holds, objection, permissions, retention, subject_requests
 from .errors import ArchiveConflict
-from .forms import ArchivePolicyForm, LegalHoldForm, ReasonForm, SubjectRequestForm
-from .policy import POLICY_FIELDS, policy_for, update_policy
+from .forms import LegalHoldForm, ReasonForm, SubjectRequestForm
 
 KEEPERS = permissions.KEEPERS
 
@@ -378,36 +377,6 @@ class CallObjectionView(ArchiveViewMixin, TemplateView):
 
 
 # --- settings -------------------------------------------------------------------------------
-class ArchiveSettingsView(ArchiveViewMixin, TemplateView):
-    """The archive section of the settings: retention, exports, objections (admins)."""
-
-    template_name = "recordings/archive/settings.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        may_change = permissions.may_change_archive_settings(self.membership)
-        form = kwargs.get("form") or ArchivePolicyForm(instance=policy_for(self.tenant))
-        if not may_change:
-            for field in form.fields.values():
-                field.disabled = True
-        context.update(form=form, may_change=may_change)
-        return context
-
-    def post(self, request, tenant_slug):
-        if not permissions.may_change_archive_settings(self.membership):
-            raise PermissionDenied
-        form = ArchivePolicyForm(request.POST, instance=policy_for(self.tenant))
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
-        update_policy(
-            actor=self.actor,
-            tenant=self.tenant,
-            **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
-        )
-        messages.success(request, _("The archive settings are saved."))
-        return redirect(self.url("archive-settings"))
-
-
 # --- data-subject requests ------------------------------------------------------------------
 class SubjectRequestListView(ArchiveViewMixin, TemplateView):
     template_name = "recordings/archive/subject_request_list.html"

@@ -152,7 +152,9 @@ def test_export_from_the_list_actions_and_progress_page(
 
 def test_settings_page_admin_changes_others_read(tenant_a, admin_a, compliance_a, web):
     target = url(tenant_a, "archive-settings")
-    assert web(compliance_a).get(target).status_code == 200
+    page = web(compliance_a).get(url(tenant_a, "settings"))
+    assert page.status_code == 200 and f'action="{target}"' in page.content.decode()
+    assert web(compliance_a).get(target)["Location"] == url(tenant_a, "settings") + "#archive"
     assert web(compliance_a).post(target, {"retention_days": "5"}).status_code == 403
     response = web(admin_a).post(
         target,
@@ -174,6 +176,13 @@ def test_settings_page_admin_changes_others_read(tenant_a, admin_a, compliance_a
         True,
     )
     assert AuditEvent.unscoped.filter(action="recordings.settings_changed").count() == 1
+    # A refused value shows the whole page again, the other part's form unbound beside it.
+    bad = web(admin_a).post(target, {"retention_days": "-1", "export_expiry_days": "3",
+                                     "export_max_bytes": "1000000"})
+    html = bad.content.decode()
+    assert bad.status_code == 200 and 'class="field has-error"' in html
+    assert 'id="access"' in html and 'name="phone_region"' in html
+    assert policy_for(tenant_a).retention_days == 365
 
 
 def test_subject_request_pages(
@@ -273,7 +282,7 @@ PAGES = [
         {"call_id": "call"},
         {"admin_a": 200, "compliance_a": 200, "supervisor_a": 404, "agent_a": 403},
     ),
-    ("archive-settings", {}, EVERYONE),
+    ("settings", {}, EVERYONE),
     ("subject-requests", {}, KEEPERS_ONLY),
     ("subject-request", {"request_id": "subject"}, KEEPERS_ONLY),
 ]

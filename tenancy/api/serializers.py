@@ -92,6 +92,12 @@ class MembershipCreatedSerializer(MembershipSerializer):
         read_only_fields = fields
 
 
+class TwoFactorResetSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True, help_text="the membership's id")
+    devices_removed = serializers.IntegerField(read_only=True,
+                                               help_text="second factors removed (0: none set up)")
+
+
 class MembershipCreateSerializer(RefuseUnwritableFieldsMixin, serializers.Serializer):
     name = serializers.RegexField(r"^[\w.@+-]+$", max_length=100,
                                   help_text="the part after `<tenant slug>.`: new accounts are "

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +16,7 @@ from hostedpbx.api.errors import ApiError, conflict
 from tenancy import auth, services
 from tenancy import permissions as capabilities
 from tenancy.models import Invitation, Membership, PbxUser
-from twofactor.services import has_confirmed_device, verify_code
+from twofactor import services as twofactor_services
 
 from .filters import InvitationFilter, PbxUserFilter
 from .serializers import (
@@ -29,6 +30,7 @@ from .serializers import (
     PbxUserUpdateSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
+    TwoFactorResetSerializer,
 )
 
 
@@ -188,6 +190,44 @@ class MembershipViewSet(AccountsAdminViewSet):
             raise conflict("last_admin", "A tenant needs at least one administrator.") from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=None,
+                   responses={200: MembershipCreatedSerializer,
+                              409: OpenApiResponse(description="`account_in_other_tenants`")})
+    @action(detail=True, methods=["post"], url_path="reset-password")
+    def reset_password(self, request, *args, **kwargs):
+        """A new one-time password for the account (shown once; the person chooses their own
+        at the next login), as the account page's reset. Refused (409) for an account that
+        belongs to other tenants too."""
+        membership = self.get_object()
+        try:
+            password = services.reset_password(actor=self.actor, membership=membership)
+        except ValidationError as exc:
+            raise _refused(exc) from None
+        membership.password = password
+        return Response(MembershipCreatedSerializer(membership).data,
+                        headers={"Cache-Control": "no-store"})
+
+    @extend_schema(request=None,
+                   responses={200: TwoFactorResetSerializer,
+                              409: OpenApiResponse(description="`reset_own_two_factor`, "
+                                                               "`account_in_other_tenants`")})
+    @action(detail=True, methods=["post"], url_path="reset-two-factor")
+    def reset_two_factor(self, request, *args, **kwargs):
+        """Remove the account's second factors (a lost phone): it sets one up again at its
+        next sign-in. Another admin's own account only; refused (409) for your own and for an
+        account that belongs to other tenants too."""
+        membership = self.get_object()
+        if not capabilities.may_reset_two_factor(self.membership):
+            raise exceptions.PermissionDenied(
+                detail="Your role in this tenant does not allow this.", code="role_not_permitted")
+        try:
+            removed = twofactor_services.reset_two_factor(actor=self.actor, tenant=self.tenant,
+                                                          membership=membership)
+        except ValidationError as exc:
+            raise _refused(exc) from None
+        return Response(TwoFactorResetSerializer({"id": membership.pk,
+                                                  "devices_removed": removed}).data)
+
 
 def _pbx_user(view, extension) -> PbxUser | None:
     """The tenant's PBX user of ``extension`` (none for an empty one); 400
@@ -201,6 +241,11 @@ def _pbx_user(view, extension) -> PbxUser | None:
         raise ValidationError({"extension": ValidationError(
             _("There is no PBX user with this extension."), code="unknown_extension")})
     return pbx_user
+
+
+def _refused(exc: ValidationError) -> ApiError:
+    """A service's refusal that depends on the account's state, as 409 with its code."""
+    return conflict(exc.code or "refused", " ".join(exc.messages))
 
 
 def _as_api_fields(exc: ValidationError, **names) -> ValidationError:
@@ -217,13 +262,13 @@ def _second_factor(account, code: str, *, ip: str) -> None:
     """An account that has set up two-factor login gets a token only with its code, as it
     gets into the menu only with it: a stolen password alone opens neither. Wrong codes are
     audited and throttled like the verify page's."""
-    if not has_confirmed_device(account):
+    if not twofactor_services.has_confirmed_device(account):
         return
     if not (code or "").strip():
         raise ApiError("two_factor_code_required",
                        "This account signs in with a second factor: send its authenticator's "
                        "code (or a recovery code) as otp.")
-    if verify_code(actor=account, token=code, ip=ip) is None:
+    if twofactor_services.verify_code(actor=account, token=code, ip=ip) is None:
         raise ApiError("invalid_two_factor_code",
                        "The code was not accepted (wrong, already used or too many tries; "
                        "wait a little).")

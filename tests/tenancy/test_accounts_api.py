@@ -144,3 +144,51 @@ def test_a_name_too_long_for_an_account_is_refused(api, web):
     fits = api(admin).post(url(tenant), {**NEW, "name": "n" * 99}, format="json")
     assert fits.status_code == 201 and len(fits.json()["username"]) == 150
     assert Membership.unscoped.filter(tenant=tenant).count() == 2
+
+
+def test_admin_resets_a_members_password_and_second_factor(api, admin_a, agent_a, compliance_a,
+                                                           admin_b, tenant_a, tenant_b):
+    """The account page's two resets through the API: the same services, the same refusals
+    (409 with the service's code), audited, other tenants' memberships 404."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import authenticator
+
+    client = api(admin_a)
+    anna = Membership.unscoped.get(tenant=tenant_a, user=agent_a)
+    response = client.post(url(tenant_a, f"{anna.pk}/reset-password/"))
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["username"] == "anna" and len(body["password"]) >= 12
+    assert response["Cache-Control"] == "no-store"
+    agent_a.refresh_from_db()
+    assert agent_a.check_password(body["password"])
+    assert PasswordChangeRequired.objects.filter(user=agent_a).exists()
+    assert AuditEvent.unscoped.filter(action="account.password_reset",
+                                      tenant=tenant_a).count() == 1
+
+    carla = Membership.unscoped.get(tenant=tenant_a, user=compliance_a)
+    authenticator(compliance_a)
+    response = client.post(url(tenant_a, f"{carla.pk}/reset-two-factor/"))
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"id": carla.pk, "devices_removed": 1}
+    assert not TOTPDevice.objects.filter(user=compliance_a).exists()
+    assert AuditEvent.unscoped.filter(action="twofactor.reset", tenant=tenant_a).count() == 1
+
+    own = Membership.unscoped.get(tenant=tenant_a, user=admin_a)
+    refused = client.post(url(tenant_a, f"{own.pk}/reset-two-factor/"))
+    assert refused.status_code == 409 and refused.json()["code"] == "reset_own_two_factor"
+
+    # An account that is tenant B's too: neither reset, and nothing changed.
+    MembershipFactory(tenant=tenant_b, user=agent_a, role="member")
+    for action in ("reset-password", "reset-two-factor"):
+        refused = client.post(url(tenant_a, f"{anna.pk}/{action}/"))
+        assert refused.status_code == 409, action
+        assert refused.json()["code"] == "account_in_other_tenants"
+    assert agent_a.check_password(body["password"])
+
+    # Roles and tenants: another role 403, another tenant's membership 404.
+    assert api(compliance_a).post(url(tenant_a, f"{anna.pk}/reset-password/")).status_code == 403
+    theirs = Membership.unscoped.get(tenant=tenant_b, user=admin_b)
+    for action in ("reset-password", "reset-two-factor"):
+        assert client.post(url(tenant_a, f"{theirs.pk}/{action}/")).status_code == 404

@@ -5,7 +5,8 @@
 - ``<app>.api.pbx_urls``  the PBX node API, under ``/api/pbx/v1/``
 
 Every view under the first two inherits a tenant-resolving base (see hostedpbx.views and
-hostedpbx.api.base); tests/test_isolation.py walks all patterns to prove it.
+hostedpbx.api.base); tests/test_isolation.py walks all patterns to prove it. ``/api/v1/me/``
+holds the signed-in person's own things (their invitations), scoped to the account.
 """
 
 from django.contrib import admin
@@ -38,6 +39,7 @@ urlpatterns = [
     path("api/docs/", apidocs.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", apidocs.RedocView.as_view(), name="redoc"),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("api/v1/me/", include("tenancy.api.me_urls")),
     path("api/v1/tenants/<slug:tenant_slug>/", include(tenant_api)),
     path("api/pbx/v1/", include(pbx_api)),
     path("t/<slug:tenant_slug>/", include(tenant_web)),

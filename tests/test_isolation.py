@@ -34,6 +34,8 @@ PUBLIC_NAMES = {
     # The person's own invitations; another account's invitation answers 404
     # (test_another_accounts_invitation_answers_404 below).
     "account:invitations", "account:invitation-accept", "account:invitation-decline",
+    # The same through the API (/api/v1/me/invitations/), the same 404 (below).
+    "own-invitation-list", "own-invitation-accept", "own-invitation-decline",
 }
 KWARG_RE = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -250,7 +252,7 @@ def test_pbx_api_refuses_portal_accounts_and_bad_tokens(samples, admin_a, api):
 
 @pytest.mark.django_db
 def test_another_accounts_invitation_answers_404(samples, tenant_a, admin_a, admin_b, agent_a,
-                                                  web):
+                                                  web, api):
     """An invitation is answered only by the account it names: for anyone else, tenant A's
     admin who made it included, its accept and decline URLs answer 404 for every method."""
     from tenancy.models import Invitation
@@ -265,9 +267,17 @@ def test_another_accounts_invitation_answers_404(samples, tenant_a, admin_a, adm
                 response = getattr(web(user), method)(url)
                 assert response.status_code in (404, 405), (method, url, user)
             assert web(user).post(url).status_code == 404
+        for user in (admin_a, agent_a):
+            url = reverse(f"own-invitation-{name.rsplit('-', 1)[1]}",
+                          kwargs={"invitation_id": invitation.pk})
+            for method in METHODS:
+                response = getattr(api(user), method)(url)
+                assert response.status_code in (404, 405), (method, url, user)
+            assert api(user).post(url).json()["code"] == "not_found"
     invitation.refresh_from_db()
     assert invitation.accepted_at is None and invitation.declined_at is None
     assert "iso-invitee" not in web(agent_a).get(reverse("account:invitations")).content.decode()
+    assert api(agent_a).get(reverse("own-invitation-list")).json()["results"] == []
 
 
 @pytest.mark.django_db

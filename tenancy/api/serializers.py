@@ -92,6 +92,29 @@ class MembershipCreatedSerializer(MembershipSerializer):
         read_only_fields = fields
 
 
+class OwnInvitationSerializer(serializers.ModelSerializer):
+    """An invitation as the invited person sees it: which tenant, as what, from whom."""
+
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tenant_name = serializers.CharField(source="tenant.name", read_only=True)
+    extension = serializers.CharField(source="pbx_user.extension", read_only=True,
+                                      default=None)
+    invited_by = serializers.CharField(source="invited_by.username", read_only=True,
+                                       default=None)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "tenant", "tenant_name", "role", "extension", "invited_by",
+                  "created_at", "expires_at"]
+        read_only_fields = fields
+
+
+class InvitationAcceptedSerializer(serializers.Serializer):
+    tenant = serializers.CharField(read_only=True, help_text="the tenant's slug")
+    membership_id = serializers.IntegerField(read_only=True)
+    role = serializers.CharField(read_only=True)
+
+
 class TwoFactorResetSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True, help_text="the membership's id")
     devices_removed = serializers.IntegerField(read_only=True,

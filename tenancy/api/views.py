@@ -2,10 +2,11 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, status
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -16,16 +17,19 @@ from hostedpbx.api.errors import ApiError, conflict
 from tenancy import auth, services
 from tenancy import permissions as capabilities
 from tenancy.models import Invitation, Membership, PbxUser
+from tenancy.selectors import access_own_invitation, pending_invitations_for_account
 from twofactor import services as twofactor_services
 
 from .filters import InvitationFilter, PbxUserFilter
 from .serializers import (
+    InvitationAcceptedSerializer,
     InvitationCreateSerializer,
     InvitationSerializer,
     MembershipCreatedSerializer,
     MembershipCreateSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
+    OwnInvitationSerializer,
     PbxUserSerializer,
     PbxUserUpdateSerializer,
     TokenRequestSerializer,
@@ -244,8 +248,11 @@ def _pbx_user(view, extension) -> PbxUser | None:
 
 
 def _refused(exc: ValidationError) -> ApiError:
-    """A service's refusal that depends on the account's state, as 409 with its code."""
-    return conflict(exc.code or "refused", " ".join(exc.messages))
+    """A service's refusal that depends on the state of things, as 409 with its code."""
+    errors = ([e for errors in exc.error_dict.values() for e in errors]
+              if hasattr(exc, "error_dict") else exc.error_list)
+    code = next((error.code for error in errors if error.code), "refused")
+    return conflict(code, " ".join(exc.messages))
 
 
 def _as_api_fields(exc: ValidationError, **names) -> ValidationError:
@@ -272,6 +279,55 @@ def _second_factor(account, code: str, *, ip: str) -> None:
         raise ApiError("invalid_two_factor_code",
                        "The code was not accepted (wrong, already used or too many tries; "
                        "wait a little).")
+
+
+class OwnInvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in person's open invitations into tenants (``/api/v1/me/invitations/``), as
+    the menu's "Invitations" page shows them: accept (the membership is made with the same
+    checks as any other) or decline. Someone else's invitation answers 404; one that is no
+    longer open 409 ``not_pending``. Both answers are audited in the inviting tenant's trail."""
+
+    serializer_class = OwnInvitationSerializer
+    lookup_url_kwarg = "invitation_id"
+    lookup_value_regex = "[0-9]+"
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return pending_invitations_for_account(self.request.user)
+
+    def invitation(self):
+        try:
+            return access_own_invitation(account=self.request.user,
+                                         invitation_id=self.kwargs["invitation_id"])
+        except Http404 as exc:
+            raise exceptions.NotFound("No such invitation.") from exc
+
+    @extend_schema(request=None,
+                   responses={200: InvitationAcceptedSerializer,
+                              409: OpenApiResponse(description="`not_pending`, "
+                                                               "`already_member`, "
+                                                               "`extension_linked`")})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        invitation = self.invitation()
+        try:
+            membership = services.accept_invitation(actor=request.user, invitation=invitation)
+        except ValidationError as exc:
+            raise _refused(exc) from None
+        return Response(InvitationAcceptedSerializer({
+            "tenant": invitation.tenant.slug, "membership_id": membership.pk,
+            "role": membership.role}).data)
+
+    @extend_schema(request=None,
+                   responses={204: None, 409: OpenApiResponse(description="`not_pending`")})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, *args, **kwargs):
+        invitation = self.invitation()
+        try:
+            services.decline_invitation(actor=request.user, invitation=invitation)
+        except ValidationError as exc:
+            raise _refused(exc) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ObtainTokenView(APIView):

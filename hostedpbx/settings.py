@@ -331,10 +331,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "hostedpbx.api.errors.exception_handler",
     # ``?format=csv|jsonl`` belongs to the export endpoints, not to content negotiation.
     "URL_FORMAT_OVERRIDE": None,
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only: with DRF's browsable renderer a client preferring HTML (every browser) got its
+    # errors as an HTML page, and every error under /api/ is JSON. Interactive docs: /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "HostedPBX customer menu API",

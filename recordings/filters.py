@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.pagination import CursorPagination
+
+from hostedpbx.api.pagination import CheckedCursorPagination
 
 from .choices import AudioState, Consent, Direction, Kind
 from .models import Recording
@@ -246,7 +247,7 @@ class RecordingFilterSet(filters.FilterSet):
         )
 
 
-class RecordingCursorPagination(CursorPagination):
+class RecordingCursorPagination(CheckedCursorPagination):
     """Cursor pagination of the filtered list, for the API and the menu alike: the ordering is
     the filter set's ``sort``; the cursor keeps every other query parameter, so filters
     survive paging."""

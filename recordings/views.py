@@ -11,7 +11,7 @@ import phonenumbers
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from rest_framework.request import Request
 
+from hostedpbx.api.pagination import InvalidCursor
 from hostedpbx.parts import collect_panels
 from hostedpbx.views import TenantViewMixin
 from tenancy import permissions
@@ -101,7 +102,10 @@ class RecordingListView(TenantViewMixin, TemplateView):
             rows = filterset.qs if filterset.is_bound else base
             self.recording_ordering = filterset.ordering if filterset.is_bound else None
             paginator = RecordingCursorPagination()
-            page = paginator.paginate_queryset(rows, Request(self.request), view=self)
+            try:
+                page = paginator.paginate_queryset(rows, Request(self.request), view=self)
+            except InvalidCursor as exc:
+                raise Http404("No such page of the list.") from exc
             next_link = paginator.get_next_link() or ""
             previous_link = paginator.get_previous_link() or ""
             for recording in page:

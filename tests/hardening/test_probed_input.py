@@ -27,3 +27,39 @@ def test_errors_are_json_for_a_client_that_prefers_html(api, admin_a, tenant_a, 
     assert_api_error(client.get(accounts, HTTP_ACCEPT="text/html"), 406, "not_acceptable")
     ok = client.get(accounts, HTTP_ACCEPT=BROWSER_ACCEPT)
     assert ok.status_code == 200 and ok["Content-Type"].startswith("application/json")
+
+
+def cursor(position):
+    return base64.b64encode(f"p={position}".encode()).decode()
+
+
+@pytest.mark.parametrize("query", [
+    f"audit-events/?cursor={cursor('abc')}",
+    f"audit-events/?cursor={cursor('')}",
+    f"recordings/?sort=longest&cursor={cursor('abc')}",
+    f"recordings/?sort=shortest&cursor={cursor('1e999x')}",
+    f"recordings/?cursor={cursor('abc')}",
+    f"ingests/?cursor={cursor('abc')}",
+    f"exports/?cursor={cursor('abc')}",
+    "audit-events/?cursor=not-base64",
+])
+def test_a_hand_made_cursor_is_400_invalid_cursor(api, compliance_a, tenant_a, query):
+    """DRF put any decoded position into the query: a number column got 'abc' (500)."""
+    response = api(compliance_a).get(f"/api/v1/tenants/{tenant_a.slug}/{query}")
+    assert_api_error(response, 400, "invalid_cursor")
+
+
+def test_a_cursor_past_64_bits_is_no_500(api, compliance_a, tenant_a):
+    """SQLite cannot bind it (400); PostgreSQL compares it as a numeric (an empty page)."""
+    response = api(compliance_a).get(
+        f"/api/v1/tenants/{tenant_a.slug}/audit-events/?cursor={cursor(2**70)}")
+    assert response.status_code in (200, 400), response.content[:300]
+    if response.status_code == 400:
+        assert_api_error(response, 400, "invalid_cursor")
+
+
+def test_the_menus_list_answers_a_hand_made_cursor_with_404(web, admin_a, tenant_a):
+    client = web(admin_a)
+    for query in (f"?sort=longest&cursor={cursor('abc')}", "?cursor=not-base64"):
+        assert client.get(f"/t/{tenant_a.slug}/recordings/{query}").status_code == 404
+    assert client.get(f"/t/{tenant_a.slug}/recordings/?sort=longest").status_code == 200

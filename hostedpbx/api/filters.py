@@ -141,15 +141,20 @@ class StrictFilterBackend(DjangoFilterBackend):
         if filterset is None:
             return queryset
         if not filterset.is_valid():
-            field, message = first_error(filterset.errors)
-            errors = {
-                name: [
-                    {"code": error.code or "invalid", "detail": " ".join(error.messages)}
-                    for error in field_errors
-                ]
-                for name, field_errors in filterset.errors.as_data().items()
-            }
-            raise ApiError(
-                "invalid_filter", f"{field}: {message}" if field else message, errors=errors
-            )
+            raise invalid_filter(filterset)
         return filterset.qs
+
+
+def invalid_filter(filterset) -> ApiError:
+    """400 ``invalid_filter`` for a filter set that is not valid: the first error as
+    ``detail``, every error as ``errors: {field: [{code, detail}]}``."""
+    field, message = first_error(filterset.errors)
+    errors = {
+        name: [
+            {"code": error.code or "invalid", "detail": " ".join(error.messages)}
+            for error in field_errors
+        ]
+        for name, field_errors in filterset.errors.as_data().items()
+    }
+    return ApiError("invalid_filter", f"{field}: {message}" if field else message,
+                    errors=errors)

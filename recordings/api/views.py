@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from hostedpbx.api.base import TenantAPIView, TenantReadOnlyViewSet
 from hostedpbx.api.errors import ApiError, conflict, drf_error_dict
+from hostedpbx.api.filters import invalid_filter
 from hostedpbx.api.pagination import StableCursorPagination
 from recordings import services
 from recordings.choices import IngestSource, Kind
@@ -78,9 +79,7 @@ class RecordingViewSet(TenantReadOnlyViewSet):
         filterset = RecordingFilter(self.request.query_params, queryset=queryset,
                                     request=self.request)
         if not filterset.is_valid():
-            raise ApiError("invalid_filter", filterset.error_detail(),
-                           errors={field: [str(m) for m in messages]
-                                   for field, messages in filterset.form.errors.items()})
+            raise invalid_filter(filterset)
         self.recording_ordering = filterset.ordering
         return filterset.qs
 

@@ -139,7 +139,8 @@ class ExportViewSet(
             )
             filters = {"ids": data["ids"][:1000]}
         else:
-            filters = exports.clean_filters(data.get("filters") or request.query_params)
+            filters = exports.clean_filters(data.get("filters") or request.query_params,
+                                            strict=True)
             queryset = exports.filtered_recordings(
                 actor=self.actor, tenant=self.tenant, filters=filters
             )
@@ -271,7 +272,7 @@ class BulkLegalHoldView(TenantAPIView):
 
     def _queryset(self, filters):
         _deny(permissions.may_set_legal_hold(self.membership))
-        filters = exports.clean_filters(filters)
+        filters = exports.clean_filters(filters, strict=True)
         if not filters:
             raise ApiError("filter_required", "Choose at least one filter.")
         return filters, exports.filtered_recordings(

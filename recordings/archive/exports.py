@@ -91,12 +91,27 @@ def filtered_recordings(*, actor, tenant, filters: dict):
     return filterset.qs
 
 
-def clean_filters(raw) -> dict:
-    """Only the filter parameters (paging and the like are dropped)."""
+# Parameters of the list's query string that are not filters (a copied query may hold them).
+PAGING_PARAMETERS = frozenset({"cursor", "page_size"})
+# Ids of rows: the databases' 64-bit integer.
+MAX_ID = 2**63 - 1
+
+
+def clean_filters(raw, *, strict=False) -> dict:
+    """Only the filter parameters (paging and the like are dropped). ``strict`` (the API's
+    exports and bulk holds): any other name is refused (``unknown_filter``) instead of
+    dropped, since a misspelt filter would otherwise widen an export or a hold to everything
+    the actor sees."""
     from recordings.api.filters import RecordingFilter
 
     names = set(RecordingFilter.base_filters)
     raw = raw.dict() if hasattr(raw, "dict") else dict(raw or {})  # a QueryDict: last values
+    if strict:
+        unknown = sorted(k for k in raw if k not in names and k not in PAGING_PARAMETERS)
+        if unknown:
+            raise ValidationError(
+                _("Not a filter of the recordings: %(names)s."),
+                code="unknown_filter", params={"names": ", ".join(unknown)})
     return {k: str(v).strip() for k, v in raw.items() if k in names and str(v).strip()}
 
 
@@ -106,7 +121,8 @@ def selected_recordings(*, actor, tenant, ids):
         wanted = {int(i) for i in ids}
     except (TypeError, ValueError):
         raise ValidationError(_("Recording ids must be numbers."), code="invalid_ids")
-    queryset = Recording.objects.for_actor(actor, tenant).filter(pk__in=wanted)
+    queryset = Recording.objects.for_actor(actor, tenant).filter(
+        pk__in=[i for i in wanted if 0 < i <= MAX_ID])  # no row has another id
     if queryset.count() != len(wanted):
         raise ValidationError(
             _("Some of the chosen recordings do not exist or are not visible to you."),

@@ -63,3 +63,59 @@ def test_the_menus_list_answers_a_hand_made_cursor_with_404(web, admin_a, tenant
     for query in (f"?sort=longest&cursor={cursor('abc')}", "?cursor=not-base64"):
         assert client.get(f"/t/{tenant_a.slug}/recordings/{query}").status_code == 404
     assert client.get(f"/t/{tenant_a.slug}/recordings/?sort=longest").status_code == 200
+
+
+def test_a_misspelt_filter_does_not_widen_an_export_or_a_hold(api, compliance_a, tenant_a):
+    """``{"filters": {"extenson": "201"}}`` exported every recording the actor sees."""
+    from recordings.models import Export
+    from tests.recordings.archive_factory import make_recording
+
+    make_recording(tenant_a, extension="201")
+    make_recording(tenant_a, extension="202")
+
+    base = f"/api/v1/tenants/{tenant_a.slug}"
+    client = api(compliance_a)
+    response = client.post(f"{base}/exports/", {"filters": {"extenson": "201"}}, format="json")
+    body = assert_api_error(response, 400, "unknown_filter")
+    assert "extenson" in body["detail"]
+    response = client.post(f"{base}/exports/?ids=9223372036854775808", {}, format="json")
+    assert_api_error(response, 400, "unknown_filter")
+    assert not Export.unscoped.exists()
+    hold = client.post(f"{base}/recordings/legal-hold/",
+                       {"filters": {"extension": "201", "knd": "auto"}, "expected_count": 0,
+                        "case_reference": "AZ 1"}, format="json")
+    assert_api_error(hold, 400, "unknown_filter")
+    assert_api_error(client.get(f"{base}/recordings/legal-hold/?extenson=201"), 400,
+                     "unknown_filter")
+    # Paging parameters of a copied list query are no filters, and no error either.
+    ok = client.post(f"{base}/exports/?extension=201&cursor=x", {}, format="json")
+    assert ok.status_code == 202, ok.json()
+    assert ok.json()["filters"] == {"extension": "201"} and ok.json()["total"] == 1
+
+
+def test_ids_past_64_bits_are_unknown_recordings(api, web, admin_a, tenant_a):
+    big = 2**63
+    response = api(admin_a).post(f"/api/v1/tenants/{tenant_a.slug}/exports/",
+                                 {"ids": [big]}, format="json")
+    assert response.status_code == 400 and response.json()["code"] in (
+        "unknown_recording", "max_value", "invalid")
+    from recordings.archive import exports
+    from recordings.models import Recording
+
+    with pytest.raises(exports.ValidationError) as refused:
+        exports.selected_recordings(actor=admin_a, tenant=tenant_a, ids=[str(big), "-1"])
+    assert refused.value.code == "unknown_recording"
+    assert not Recording.unscoped.exists()
+    page = web(admin_a).post(f"/t/{tenant_a.slug}/recordings/exports/",
+                             {"scope": "selected", "ids": [str(big)]})
+    assert page.status_code == 302
+
+
+def test_recordings_filter_errors_carry_codes_per_field(api, admin_a, tenant_a):
+    response = api(admin_a).get(
+        f"/api/v1/tenants/{tenant_a.slug}/recordings/?min_duration=nan&kind=both")
+    body = assert_api_error(response, 400, "invalid_filter")
+    assert set(body["errors"]) == {"min_duration", "kind"}
+    for errors in body["errors"].values():
+        assert all(set(error) == {"code", "detail"} for error in errors), body
+    assert body["errors"]["kind"][0]["code"] == "invalid_choice"

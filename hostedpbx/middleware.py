@@ -1,6 +1,7 @@
 """Request-wide context: the portal language and the client address for audit events."""
 
 from django.conf import settings
+from django.middleware import common as django_common
 from django.utils import translation
 
 from audit.chain import request_ip
@@ -135,3 +136,21 @@ class ApiInputGuardMiddleware:
                 return api_error("invalid_input", "The JSON body contains a NUL character.",
                                  400)
         return self.get_response(request)
+
+
+class CommonMiddleware(django_common.CommonMiddleware):
+    """Django's ``CommonMiddleware``; under /api/ an address without its trailing slash is
+    answered 308 (the client repeats the same method with the same body, where Django's 301
+    turns a POST into a GET without its body) with a JSON ``{"code", "detail"}`` naming the
+    address, instead of an HTML redirect (or, with ``DEBUG``, a ``RuntimeError`` for POST)."""
+
+    def process_response(self, request, response):
+        from hostedpbx.errors import api_error, is_api
+
+        if (is_api(request) and response.status_code == 404
+                and self.should_redirect_with_slash(request)):
+            location = request.get_full_path(force_append_slash=True)
+            return api_error("trailing_slash_missing",
+                             f"Addresses of this API end with a slash: {location}", 308,
+                             Location=location)
+        return super().process_response(request, response)

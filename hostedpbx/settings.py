@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hostedpbx.middleware.PortalLocaleMiddleware",
     "hostedpbx.middleware.ApiInputGuardMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "hostedpbx.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",

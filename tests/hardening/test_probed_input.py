@@ -119,3 +119,15 @@ def test_recordings_filter_errors_carry_codes_per_field(api, admin_a, tenant_a):
     for errors in body["errors"].values():
         assert all(set(error) == {"code", "detail"} for error in errors), body
     assert body["errors"]["kind"][0]["code"] == "invalid_choice"
+
+
+def test_an_api_address_without_its_slash_is_a_json_308(api, admin_a, password):
+    """Django's 301 (an HTML body) made a client's POST a GET without its body."""
+    response = api().post("/api/v1/auth/token", {"username": "alice", "password": password},
+                          format="json")
+    assert response.status_code == 308 and response["Location"] == "/api/v1/auth/token/"
+    assert response.json()["code"] == "trailing_slash_missing"
+    followed = api().post(response["Location"], {"username": "alice", "password": password},
+                          format="json")
+    assert followed.status_code == 200 and followed.json()["token"]
+    assert api(admin_a).get("/api/v1/nothing-here").json()["code"] == "not_found"

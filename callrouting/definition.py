@@ -101,32 +101,33 @@ def validate(values: dict) -> None:
     mode = values.get("mode")
     if mode not in Mode.values:
         fail("mode", _("Choose a mode: notice, opt_out or opt_in."), "invalid_mode")
-    if not values.get("covers_all"):
-        numbers = values.get("numbers") or []
-        if not numbers:
+    numbers = values.get("numbers") or []
+    if not values.get("covers_all") and not numbers:
+        fail(
+            "numbers",
+            _("List the numbers or extensions this routing covers, or choose all numbers."),
+            "numbers_required",
+        )
+    # Checked with "all numbers" too: the list is kept with the draft and comes back when
+    # "all numbers" is switched off, so junk must not be stored in the first place.
+    for number in numbers:
+        if not NUMBER_RE.match(number):
             fail(
                 "numbers",
-                _("List the numbers or extensions this routing covers, or choose all numbers."),
-                "numbers_required",
-            )
-        for number in numbers:
-            if not NUMBER_RE.match(number):
-                fail(
-                    "numbers",
-                    _(
-                        "“%(number)s” is not a phone number or extension (digits, "
-                        "optionally a leading +)."
-                    )
-                    % {"number": number},
-                    "invalid_number",
+                _(
+                    "“%(number)s” is not a phone number or extension (digits, "
+                    "optionally a leading +)."
                 )
-        if len(set(numbers)) != len(numbers):
-            duplicate = next(n for n in numbers if numbers.count(n) > 1)
-            fail(
-                "numbers",
-                _("“%(number)s” is listed twice.") % {"number": duplicate},
-                "duplicate_number",
+                % {"number": number},
+                "invalid_number",
             )
+    if len(set(numbers)) != len(numbers):
+        duplicate = next(n for n in numbers if numbers.count(n) > 1)
+        fail(
+            "numbers",
+            _("“%(number)s” is listed twice.") % {"number": duplicate},
+            "duplicate_number",
+        )
     keys = keys_in_use(values)
     labels = {"objection": _("objection key"), "consent": _("consent key")}
     for role, key in keys.items():

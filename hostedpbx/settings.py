@@ -356,6 +356,12 @@ SPECTACULAR_SETTINGS = {
         "MonitoringModeEnum": "supervision.choices.Mode",
         "RoutingModeEnum": "callrouting.choices.Mode",
     },
+    # The error body and the common error statuses on every operation (the enum hook is the
+    # default and must stay).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hostedpbx.api.schema.add_error_responses",
+    ],
 }
 
 # --- Audit ----------------------------------------------------------------------------------

@@ -104,3 +104,52 @@ class RollbackInputSerializer(serializers.Serializer):
 class AudioInputSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=Language.choices)
     audio = serializers.FileField(required=False, help_text="omit to generate from the text")
+
+
+# --- answers of the actions (documentation of the bodies) ----------------------------------
+class SimulationStepSerializer(serializers.Serializer):
+    at = serializers.FloatField(help_text="seconds from the start of the first announcement")
+    kind = serializers.CharField(
+        help_text="announce, wait, key, invalid_key, ignored_key, too_late, timeout, hang_up, "
+        "connect or route"
+    )
+    key = serializers.CharField(help_text="the key pressed, or the destination of a route")
+    seconds = serializers.FloatField()
+    attempt = serializers.IntegerField()
+    description = serializers.CharField(help_text="the step in words")
+
+
+class SimulationSerializer(serializers.Serializer):
+    # Plain strings: enums named like the consent's would collide in the schema.
+    behaviour = serializers.CharField()
+    language = serializers.CharField()
+    steps = SimulationStepSerializer(many=True)
+    outcome = serializers.CharField(help_text="notified, consented, objected or hung_up")
+    key = serializers.CharField()
+    report = serializers.CharField(
+        allow_null=True, help_text="the outcome the PBX reports; null when the caller hung up"
+    )
+    recording = serializers.CharField(help_text="kept, discarded or none")
+    listen_in = serializers.CharField(help_text="allowed, refused or none")
+    route_to = serializers.CharField(allow_null=True)
+    audio = AudioSerializer(allow_null=True)
+    text = serializers.CharField()
+
+
+class RoutingChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="dotted path, e.g. numbers.list or languages.de.text")
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class VersionReportSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    version_id = serializers.IntegerField()
+    mode = serializers.CharField()
+    published_at = serializers.DateTimeField()
+    calls = serializers.IntegerField()
+    objections = serializers.IntegerField()
+    consents = serializers.IntegerField()
+    consent_rate = serializers.FloatField(
+        allow_null=True, help_text="calls that did not object ÷ calls; null without calls"
+    )

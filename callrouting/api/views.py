@@ -1,8 +1,13 @@
 """Customer API of the legal-notice routing (``/api/v1/tenants/<slug>/routings/...``)."""
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -19,9 +24,12 @@ from .serializers import (
     AudioInputSerializer,
     AudioSerializer,
     RollbackInputSerializer,
+    RoutingChangeSerializer,
     RoutingInputSerializer,
     RoutingSerializer,
     SimulateInputSerializer,
+    SimulationSerializer,
+    VersionReportSerializer,
     VersionSerializer,
 )
 
@@ -69,7 +77,10 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         version = services.publish_routing(actor=self.actor, routing=self.get_object())
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SimulateInputSerializer)
+    @extend_schema(
+        request=SimulateInputSerializer,
+        responses={200: SimulationSerializer, 409: OpenApiResponse(description="`not_published`")},
+    )
     @action(detail=True, methods=["post"])
     def simulate(self, request, tenant_slug, routing_id):
         routing = self.get_object()
@@ -96,13 +107,27 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         )
         return Response(result.as_dict())
 
+    # No pagination_class: the answer is the whole list, and the schema said it was paged.
     @extend_schema(responses=VersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def versions(self, request, tenant_slug, routing_id):
         routing = self.get_object()
         return Response(VersionSerializer(selectors.versions_of(routing), many=True).data)
 
-    @extend_schema(parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="a version number; default: the published"),
+            OpenApiParameter("to", str, description="a version number or `draft` (default)"),
+        ],
+        responses=inline_serializer(
+            "RoutingDiff",
+            {
+                "from": serializers.CharField(),
+                "to": serializers.CharField(),
+                "changes": RoutingChangeSerializer(many=True),
+            },
+        ),
+    )
     @action(detail=True, methods=["get"])
     def diff(self, request, tenant_slug, routing_id):
         routing = self.get_object()
@@ -155,7 +180,8 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
             )
         return Response(services.audio_summary(item), status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=VersionReportSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def report(self, request, tenant_slug, routing_id):
         rows = selectors.version_report(self.get_object())
         for row in rows:

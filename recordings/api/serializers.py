@@ -29,7 +29,9 @@ class RecordingSerializer(serializers.ModelSerializer):
         model = Recording
         fields = RECORDING_LIST_FIELDS
         read_only_fields = fields
-
+        # "" while the audio is kept. Read-only model fields lose ``allow_blank``, and the
+        # schema's enum would lack it.
+        extra_kwargs = {"discard_reason": {"allow_blank": True}}
 
     @extend_schema_field(serializers.CharField())
     def get_agent_name(self, recording) -> str:
@@ -58,8 +60,10 @@ class RecordingDetailSerializer(RecordingSerializer):
 
 class IngestSerializer(serializers.ModelSerializer):
     recording_id = serializers.IntegerField(read_only=True, allow_null=True)
-    node = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # An upload has no node, a push no uploader.
+    node = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                               allow_null=True)
     retryable = serializers.SerializerMethodField()
 
     class Meta:
@@ -68,6 +72,7 @@ class IngestSerializer(serializers.ModelSerializer):
                   "node", "uploaded_by", "original_name", "call_id", "extension", "size",
                   "sha256", "attempts", "created_at", "updated_at", "finished_at", "retryable")
         read_only_fields = fields
+        extra_kwargs = {"reason": {"allow_blank": True}}  # "" until an ingest fails
 
     @extend_schema_field(serializers.BooleanField())
     def get_retryable(self, ingest) -> bool:
@@ -82,6 +87,7 @@ class PbxIngestSerializer(serializers.ModelSerializer):
         fields = ("ingest_id", "status", "reason", "reason_detail", "recording_id",
                   "created_at", "finished_at")
         read_only_fields = fields
+        extra_kwargs = {"reason": {"allow_blank": True}}
 
 
 class IngestAcceptedSerializer(serializers.Serializer):
@@ -210,3 +216,4 @@ class CallConsentSerializer(serializers.ModelSerializer):
         fields = ("call_id", "extension", "consent", "consent_source", "consent_set_by",
                   "consent_set_at", "started_at", "ended_at")
         read_only_fields = fields
+        extra_kwargs = {"consent_source": {"allow_blank": True}}  # "" until consent is set

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -15,6 +20,7 @@ from rest_framework.response import Response
 from hostedpbx.api.base import TenantAPIView, TenantScopedViewSet
 from hostedpbx.api.errors import ApiError, conflict
 from hostedpbx.api.pagination import StableCursorPagination
+from hostedpbx.api.schema import DeleteWithBodySchema
 from recordings.api.serializers import CallConsentSerializer
 from recordings.models import ArchivePolicy, Export, Recording, SubjectRequest
 from tenancy.choices import ALL_ROLES
@@ -50,7 +56,8 @@ class ExportSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
         read_only=True, help_text="queued | running | ready | failed | expired"
     )
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                              allow_null=True)  # null once the account is gone
     progress = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
 
@@ -94,7 +101,8 @@ class ExportSerializer(serializers.ModelSerializer):
 
 class ExportCreateSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(),
+        # Refused as input with a field code (``min_value``, ``max_value``), not looked up.
+        child=serializers.IntegerField(min_value=1, max_value=exports.MAX_ID),
         required=False,
         help_text="recording ids (else the filters choose)",
     )
@@ -155,7 +163,10 @@ class ExportViewSet(
 
     @extend_schema(
         parameters=[OpenApiParameter("reason", str, required=False)],
-        responses={(200, "application/zip"): bytes},
+        responses={
+            (200, "application/zip"): bytes,
+            409: OpenApiResponse(description="`export_not_ready`"),
+        },
     )
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):
@@ -183,6 +194,17 @@ class LegalHoldSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+class LegalHoldResultSerializer(serializers.Serializer):
+    """The answer of setting and of lifting one recording's hold."""
+
+    recording_id = serializers.IntegerField()
+    legal_hold = serializers.BooleanField()
+    changed = serializers.BooleanField()
+    case_reference = serializers.CharField(
+        allow_null=True, help_text="the active hold's case reference; null without a hold"
+    )
+
+
 class RecordingLegalHoldView(TenantAPIView):
     """POST sets the legal hold of one recording (``case_reference`` required), DELETE lifts
     it (optional ``reason``). Admins and compliance officers."""
@@ -208,18 +230,7 @@ class RecordingLegalHoldView(TenantAPIView):
             }
         )
 
-    @extend_schema(
-        request=LegalHoldSerializer,
-        responses=inline_serializer(
-            "LegalHoldResult",
-            {
-                "recording_id": serializers.IntegerField(),
-                "legal_hold": serializers.BooleanField(),
-                "changed": serializers.BooleanField(),
-                "case_reference": serializers.CharField(allow_null=True),
-            },
-        ),
-    )
+    @extend_schema(request=LegalHoldSerializer, responses=LegalHoldResultSerializer)
     def post(self, request, tenant_slug, recording_id):
         recording = self._recording(recording_id)
         body = LegalHoldSerializer(data=request.data)
@@ -232,16 +243,10 @@ class RecordingLegalHoldView(TenantAPIView):
         )
         return self._answer(recording, changed)
 
+    # A bare response on a DELETE is documented as 204 without a body: name the 200.
     @extend_schema(
         parameters=[OpenApiParameter("reason", str, required=False)],
-        responses=inline_serializer(
-            "LegalHoldLifted",
-            {
-                "recording_id": serializers.IntegerField(),
-                "legal_hold": serializers.BooleanField(),
-                "changed": serializers.BooleanField(),
-            },
-        ),
+        responses={200: LegalHoldResultSerializer},
     )
     def delete(self, request, tenant_slug, recording_id):
         recording = self._recording(recording_id)
@@ -269,6 +274,7 @@ class BulkLegalHoldView(TenantAPIView):
 
     read_roles = permissions.KEEPERS
     write_roles = permissions.KEEPERS
+    schema = DeleteWithBodySchema()  # the lift's body is the set's
 
     def _queryset(self, filters):
         _deny(permissions.may_set_legal_hold(self.membership))
@@ -281,10 +287,14 @@ class BulkLegalHoldView(TenantAPIView):
 
     @extend_schema(
         operation_id="recordings_legal_hold_bulk_count",
-        responses=inline_serializer(
-            "BulkLegalHoldCount",
-            {"count": serializers.IntegerField(), "held": serializers.IntegerField()},
-        ),
+        responses={
+            200: inline_serializer(
+                "BulkLegalHoldCount",
+                {"count": serializers.IntegerField(), "held": serializers.IntegerField()},
+            ),
+            # The filters are query parameters the schema does not list.
+            400: OpenApiResponse(description="`filter_required`, or a filter that is refused"),
+        },
     )
     def get(self, request, tenant_slug):
         _filters, queryset = self._queryset(request.query_params)
@@ -324,10 +334,13 @@ class BulkLegalHoldView(TenantAPIView):
     @extend_schema(
         operation_id="recordings_legal_hold_bulk_set",
         request=BulkLegalHoldSerializer,
-        responses=inline_serializer(
-            "BulkLegalHoldResult",
-            {"matched": serializers.IntegerField(), "changed": serializers.IntegerField()},
-        ),
+        responses={
+            200: inline_serializer(
+                "BulkLegalHoldResult",
+                {"matched": serializers.IntegerField(), "changed": serializers.IntegerField()},
+            ),
+            409: OpenApiResponse(description="`count_changed`"),
+        },
     )
     def post(self, request, tenant_slug):
         return self._run(request, True)
@@ -335,10 +348,13 @@ class BulkLegalHoldView(TenantAPIView):
     @extend_schema(
         operation_id="recordings_legal_hold_bulk_lift",
         request=BulkLegalHoldSerializer,
-        responses=inline_serializer(
-            "BulkLegalHoldLifted",
-            {"matched": serializers.IntegerField(), "changed": serializers.IntegerField()},
-        ),
+        responses={
+            200: inline_serializer(
+                "BulkLegalHoldLifted",
+                {"matched": serializers.IntegerField(), "changed": serializers.IntegerField()},
+            ),
+            409: OpenApiResponse(description="`count_changed`"),
+        },
     )
     def delete(self, request, tenant_slug):
         return self._run(request, False)
@@ -352,7 +368,11 @@ class RecordingDeleteMixin:
     write_roles = permissions.KEEPERS
 
     @extend_schema(
-        parameters=[OpenApiParameter("reason", str, required=True)], responses={204: None}
+        parameters=[OpenApiParameter("reason", str, required=True)],
+        responses={
+            204: None,
+            409: OpenApiResponse(description="`legal_hold`, `already_discarded`"),
+        },
     )
     def destroy(self, request, *args, **kwargs):
         _deny(permissions.may_delete_recordings(self.membership))
@@ -432,7 +452,8 @@ class SubjectRequestSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(
         max_length=16, help_text="access (GDPR Art. 15) | erasure (Art. 17)"
     )
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                              allow_null=True)
 
     class Meta:
         model = SubjectRequest
@@ -499,7 +520,13 @@ class SubjectRequestViewSet(
         )
         return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses=SubjectRequestSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: SubjectRequestSerializer,
+            409: OpenApiResponse(description="`not_an_erasure_request`"),
+        },
+    )
     @action(detail=True, methods=["post"])
     def erase(self, request, *args, **kwargs):
         subject = self.get_object()

@@ -62,6 +62,9 @@ class ParticipantSerializer(serializers.ModelSerializer):
         model = SessionParticipant
         fields = ["supervisor", "joined_at", "left_at", "leave_reason"]
         read_only_fields = fields
+        # "" while the supervisor is in the session; read-only model fields lose
+        # ``allow_blank``, and the schema's enum would lack it.
+        extra_kwargs = {"leave_reason": {"allow_blank": True}}
 
 
 class SessionEventSerializer(serializers.ModelSerializer):
@@ -94,6 +97,7 @@ class MonitoringSessionSerializer(serializers.ModelSerializer):
             "participants",
         ]
         read_only_fields = fields
+        extra_kwargs = {"end_reason": {"allow_blank": True}}  # "" while the session is live
 
 
 class MonitoringSessionDetailSerializer(MonitoringSessionSerializer):

@@ -40,9 +40,9 @@ class InvitationSerializer(serializers.ModelSerializer):
     name exists."""
 
     extension = serializers.CharField(source="pbx_user.extension", read_only=True,
-                                      default=None)
+                                      default=None, allow_null=True)
     invited_by = serializers.CharField(source="invited_by.username", read_only=True,
-                                       default=None)
+                                       default=None, allow_null=True)
     status = serializers.SerializerMethodField(
         help_text="`pending`, `accepted`, `declined`, `revoked` or `expired`")
 
@@ -71,8 +71,9 @@ class MembershipSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     name = serializers.SerializerMethodField()
     extension = serializers.CharField(source="pbx_user.extension", read_only=True,
-                                      default=None)
-    last_login = serializers.DateTimeField(source="user.last_login", read_only=True)
+                                      default=None, allow_null=True)
+    last_login = serializers.DateTimeField(source="user.last_login", read_only=True,
+                                           allow_null=True)
 
     class Meta:
         model = Membership
@@ -98,9 +99,9 @@ class OwnInvitationSerializer(serializers.ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tenant_name = serializers.CharField(source="tenant.name", read_only=True)
     extension = serializers.CharField(source="pbx_user.extension", read_only=True,
-                                      default=None)
+                                      default=None, allow_null=True)
     invited_by = serializers.CharField(source="invited_by.username", read_only=True,
-                                       default=None)
+                                       default=None, allow_null=True)
 
     class Meta:
         model = Invitation

@@ -52,6 +52,8 @@ def test_default_texts_name_recording_listen_in_and_the_choice():
         ({"covers_all": False, "numbers": []}, "numbers", "numbers_required"),
         ({"covers_all": False, "numbers": "+4930123, abc"}, "numbers", "invalid_number"),
         ({"covers_all": False, "numbers": "201, 201"}, "numbers", "duplicate_number"),
+        ({"covers_all": True, "numbers": "+4930123, abc"}, "numbers", "invalid_number"),
+        ({"covers_all": True, "numbers": "201, 201"}, "numbers", "duplicate_number"),
         ({"languages": ["fr"]}, "languages", "invalid_language"),
         ({"text_de": ""}, "text_de", "text_required"),
         ({"text_en": "Press {foo}"}, "text_en", "unknown_placeholder"),

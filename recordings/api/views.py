@@ -6,7 +6,7 @@ Ingests: admins and compliance officers all, others their own uploads.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -201,7 +201,10 @@ class RecordingAudioView(TenantAPIView):
 
     content_negotiation_class = IgnoreAcceptNegotiation
 
-    @extend_schema(responses={(200, "audio/*"): bytes, (206, "audio/*"): bytes},
+    @extend_schema(responses={(200, "audio/*"): bytes, (206, "audio/*"): bytes,
+                              410: OpenApiResponse(description="`audio_discarded`: a "
+                                                               "tombstone, the audio is gone"),
+                              416: OpenApiResponse(description="`range_not_satisfiable`")},
                    parameters=[])
     def get(self, request, tenant_slug, recording_id):
         recording = access_recording(actor=self.actor, tenant=self.tenant,

@@ -336,7 +336,14 @@ class ObtainTokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    @extend_schema(request=TokenRequestSerializer,
+                   responses={200: TokenResponseSerializer,
+                              400: OpenApiResponse(description="`invalid_credentials`, "
+                                                               "`two_factor_code_required`, "
+                                                               "`invalid_two_factor_code`, ..."),
+                              403: OpenApiResponse(description="`password_change_required`"),
+                              429: OpenApiResponse(description="`login_throttled` "
+                                                               "(`Retry-After`)")})
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

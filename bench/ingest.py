@@ -48,8 +48,9 @@ processing stage alone). ``--before REV`` runs the pipeline of an earlier commit
 pass in every round (``git archive`` of REV, its own gunicorn, worker and Redis database, the
 same database, endpoint and bucket), so that before and after are compared in one run.
 ``--profile M`` pushes M short files with the worker stopped and runs
-the pipeline on them in this process, sequentially, under cProfile, with the time per pipeline
-step and the SQL statements per ingest. Results and analysis: docs/performance.md.
+the pipeline on them in this process, sequentially: half of them without a profiler, for the
+CPU and wall time of each pipeline step and the SQL statements per ingest, the other half
+under cProfile. Results and analysis: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -759,77 +760,97 @@ def task_times(worker_log: Path, offset: int) -> list[float]:
 
 # --- profile of the pipeline steps ----------------------------------------------------------
 def profile_pipeline(ids) -> str:
-    """Run the pipeline for ``ids`` in this process, sequentially, timing each step."""
-    from recordings import audio, storage
+    """Run the pipeline for ``ids`` in this process, sequentially. The first half without a
+    profiler: the CPU time (``thread_time`` of this thread, where every step of a short call
+    runs) and the wall time of each step, and the SQL statements per ingest, counted by an
+    execute wrapper (``CaptureQueriesContext``'s debug cursor formats every statement, which
+    cost more CPU than some steps). The second half under cProfile, for the call tree."""
+    import audit
+    from recordings import audio, cleanup, consent, storage
     from recordings.ingest import outcomes, runner
 
-    spent: dict[str, float] = defaultdict(float)
+    cpu: dict[str, float] = defaultdict(float)
+    wall: dict[str, float] = defaultdict(float)
+
+    def measured(label, call, *args, **kwargs):
+        c0, t0 = time.thread_time(), time.perf_counter()
+        try:
+            return call(*args, **kwargs)
+        finally:
+            cpu[label] += time.thread_time() - c0
+            wall[label] += time.perf_counter() - t0
 
     def timed(owner, name, label):
         original = getattr(owner, name)
-
-        def wrapper(*args, **kwargs):
-            t0 = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                spent[label] += time.perf_counter() - t0
-
-        setattr(owner, name, wrapper)
+        setattr(owner, name, lambda *a, **kw: measured(label, original, *a, **kw))
         return owner, name, original
 
     def timed_step(step):
-        def wrapper(job):
-            t0 = time.perf_counter()
-            try:
-                return step(job)
-            finally:
-                spent[f"step {step.__name__}"] += time.perf_counter() - t0
-
-        return wrapper
+        return lambda job: measured(f"step {step.__name__}", step, job)
 
     original_steps = runner.STEPS
     runner.STEPS = tuple(timed_step(step) for step in original_steps)
     patches = [
         timed(audio, "_examine", "  analyse: decode + peaks"),
         timed(audio, "sha256_file", "  analyse: sha256"),
+        timed(consent, "ensure_call", "  resolve: the call"),
         timed(storage.S3Store, "put_file", "  upload: S3 put_object"),
+        timed(consent, "objected", "  upload: consent reads"),
         timed(outcomes, "store", "final transaction (recording, audit)"),
+        timed(audit, "record", "  final: audit event"),
+        timed(cleanup, "remove_staged", "staged file removed"),
         timed(runner, "claim", "claim"),
     ]
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql.split(None, 1)[0].upper() if sql else "")
+        return execute(sql, params, many, context)
+
+    def run(batch):
+        for ingest_id in batch:
+            status = runner.run_ingest(ingest_id)
+            if status != "stored":
+                raise RuntimeError(f"{ingest_id}: {status}")
+
+    plain, profiled = ids[: max(1, len(ids) // 2)], ids[max(1, len(ids) // 2):]
     profiler = cProfile.Profile()
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    profiler.enable()
     try:
-        with CaptureQueriesContext(connection) as queries:
-            for ingest_id in ids:
-                status = runner.run_ingest(ingest_id)
-                if status != "stored":
-                    raise RuntimeError(f"{ingest_id}: {status}")
+        c0, t0 = time.thread_time(), time.perf_counter()
+        with connection.execute_wrapper(count):
+            run(plain)
+        total_cpu, total_wall = time.thread_time() - c0, time.perf_counter() - t0
+        step_cpu, step_wall = dict(cpu), dict(wall)
+        if profiled:
+            profiler.enable()
+            try:
+                run(profiled)
+            finally:
+                profiler.disable()
     finally:
-        profiler.disable()
         for owner, name, original in patches:
             setattr(owner, name, original)
         runner.STEPS = original_steps
-    total = time.perf_counter() - t0
-    cpu = time.process_time() - cpu0
-    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    kinds = ", ".join(f"{k} {v / len(ids):.1f}" for k, v in
+    n = len(plain)
+    kinds = ", ".join(f"{k} {v / n:.1f}" for k, v in
                       sorted(collections.Counter(statements).items(), key=lambda kv: -kv[1]))
-    lines = [f"pipeline in-process, sequential, {len(ids)} files: {total:.2f} s "
-             f"({total / len(ids) * 1000:.0f} ms per file, {cpu / len(ids) * 1000:.0f} ms of "
-             f"CPU in all threads; under cProfile)",
-             f"SQL statements per ingest: {len(statements) / len(ids):.1f} ({kinds})"]
-    for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
-        lines.append(f"  {label:40s} {seconds:7.2f} s  {seconds / total:5.1%}")
-    counted = sum(v for k, v in spent.items() if not k.startswith("  "))
-    lines.append(f"  {'other (cleanup, ...)':40s} {total - counted:7.2f} s")
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
-    lines.append(out.getvalue())
+    lines = [f"pipeline in-process, sequential, {n} files without a profiler: "
+             f"{total_cpu / n * 1000:.1f} ms of CPU (this thread) and "
+             f"{total_wall / n * 1000:.1f} ms wall per file",
+             f"SQL statements per ingest: {len(statements) / n:.1f} ({kinds})",
+             f"  {'per file, ms':40s} {'CPU':>6s} {'wall':>6s}"]
+    for label in sorted(step_cpu, key=lambda k: -step_cpu[k]):
+        lines.append(f"  {label:40s} {step_cpu[label] / n * 1000:6.1f} "
+                     f"{step_wall[label] / n * 1000:6.1f}")
+    counted = sum(v for k, v in step_cpu.items() if not k.startswith("  "))
+    lines.append(f"  {'other (job, cleanup, ...)':40s} {(total_cpu - counted) / n * 1000:6.1f}")
+    if profiled:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+        lines.append(f"cProfile of the other {len(profiled)} files:")
+        lines.append(out.getvalue())
     return "\n".join(lines)
 
 

@@ -253,6 +253,7 @@ class RecordingSettingsView(TenantViewMixin, TemplateView):
         context.update(access_form=access_form, archive_form=archive_form,
                        may_change_access=may_change_access,
                        may_change_archive=may_change_archive,
+                       access_action=self.settings_url(),
                        archive_action=self.settings_url("archive-settings"))
         return context
 

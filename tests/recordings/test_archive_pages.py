@@ -182,6 +182,8 @@ def test_settings_page_admin_changes_others_read(tenant_a, admin_a, compliance_a
     html = bad.content.decode()
     assert bad.status_code == 200 and 'class="field has-error"' in html
     assert 'id="access"' in html and 'name="phone_region"' in html
+    # Shown at the archive part's address, the other part still posts to its own.
+    assert f'action="{url(tenant_a, "settings")}"' in html
     assert policy_for(tenant_a).retention_days == 365
 
 

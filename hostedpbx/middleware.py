@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.middleware import common as django_common
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from audit.chain import request_ip
 
@@ -115,7 +116,7 @@ class ApiInputGuardMiddleware:
             return self.get_response(request)
         if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get(
                 "QUERY_STRING", ""):
-            return api_error("invalid_input", "The query contains a NUL character.", 400)
+            return api_error("invalid_input", _("The query contains a NUL character."), 400)
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type == "application/json" or content_type.endswith("+json"):
             try:
@@ -123,17 +124,17 @@ class ApiInputGuardMiddleware:
             except ValueError:
                 length = 0
             if length > settings.API_JSON_MAX_BYTES:
-                return api_error("request_too_large", "The JSON body is too large.", 413)
+                return api_error("request_too_large", _("The JSON body is too large."), 413)
             try:
                 body = request.body
             except RequestDataTooBig:
-                return api_error("request_too_large", "The JSON body is too large.", 413)
+                return api_error("request_too_large", _("The JSON body is too large."), 413)
             if len(body) > settings.API_JSON_MAX_BYTES:
-                return api_error("request_too_large", "The JSON body is too large.", 413)
+                return api_error("request_too_large", _("The JSON body is too large."), 413)
             if json_depth_exceeds(body, settings.API_JSON_MAX_DEPTH):
-                return api_error("json_too_deep", "The JSON body is nested too deeply.", 400)
+                return api_error("json_too_deep", _("The JSON body is nested too deeply."), 400)
             if b"\\u0000" in body:
-                return api_error("invalid_input", "The JSON body contains a NUL character.",
+                return api_error("invalid_input", _("The JSON body contains a NUL character."),
                                  400)
         return self.get_response(request)
 
@@ -151,6 +152,7 @@ class CommonMiddleware(django_common.CommonMiddleware):
                 and self.should_redirect_with_slash(request)):
             location = request.get_full_path(force_append_slash=True)
             return api_error("trailing_slash_missing",
-                             f"Addresses of this API end with a slash: {location}", 308,
+                             _("Addresses of this API end with a slash: %(location)s")
+                             % {"location": location}, 308,
                              Location=location)
         return super().process_response(request, response)

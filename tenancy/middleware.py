@@ -6,6 +6,7 @@ this costs no query per request. API tokens cannot be obtained before the change
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from .auth import MUST_CHANGE_SESSION_KEY
 
@@ -32,7 +33,7 @@ class PasswordChangeRequiredMiddleware:
 
                     return api_error(
                         "password_change_required",
-                        "Choose your own password in the menu first.",
+                        _("Choose your own password in the menu first."),
                         403,
                     )
                 return redirect(f"{reverse('account:password-change')}?next={path}")

@@ -1,6 +1,7 @@
 from django.db import transaction
 from django.db.models import Max, Min
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
@@ -56,14 +57,14 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         from a partial (filtered) one and detect missing events.
         """
         if not permissions.may_review_audit(self.membership):
-            raise ApiError("role_not_permitted", "Only admins and compliance officers export.",
+            raise ApiError("role_not_permitted", _("Only admins and compliance officers export."),
                            status=403)
         kind = request.query_params.get("format", "jsonl")
         if kind not in ("csv", "jsonl"):
-            raise ApiError("invalid_format", "format must be csv or jsonl.")
+            raise ApiError("invalid_format", _("format must be csv or jsonl."))
         zone_choice = request.query_params.get("tz", "local")
         if zone_choice not in ("local", "utc"):
-            raise ApiError("invalid_time_zone", "tz must be local or utc.")
+            raise ApiError("invalid_time_zone", _("tz must be local or utc."))
         # Filters are validated here, before the export is audited and the stream starts.
         events = self.filter_queryset(self.get_queryset())
         filters = {key: values for key, values in request.query_params.lists()

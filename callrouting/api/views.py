@@ -1,6 +1,7 @@
 """Customer API of the legal-notice routing (``/api/v1/tenants/<slug>/routings/...``)."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -90,7 +91,7 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         if data["source"] == "published":
             if routing.published_version is None:
                 raise ApiError(
-                    "not_published", "This routing has no published version yet.", status=409
+                    "not_published", _("This routing has no published version yet."), status=409
                 )
             definition = routing.published_version.definition
         else:
@@ -98,7 +99,7 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         codes = [entry["code"] for entry in definition["languages"]]
         language = data.get("language") or codes[0]
         if language not in codes:
-            raise ApiError("invalid_language", "This routing does not speak that language.")
+            raise ApiError("invalid_language", _("This routing does not speak that language."))
         result = simulate(
             definition,
             behaviour=data["behaviour"],
@@ -136,7 +137,7 @@ class RoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         if not old:
             current = routing.published_version
             if current is None:
-                raise ApiError("not_published", "Name a version in ?from=.")
+                raise ApiError("not_published", _("Name a version in ?from=."))
             old = current.number
         return Response(
             {"from": str(old), "to": str(new), "changes": selectors.diff(routing, old, new)}

@@ -136,7 +136,7 @@ class StrictFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         for values in request.query_params.lists():
             if any("\x00" in item for item in values[1]):
-                raise ApiError("invalid_filter", "A filter contains a NUL character.")
+                raise ApiError("invalid_filter", _("A filter contains a NUL character."))
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
@@ -13,8 +14,8 @@ class StandardPagination(PageNumberPagination):
 
 class InvalidCursor(ApiError):
     def __init__(self):
-        super().__init__("invalid_cursor", "The cursor is not one this list handed out; "
-                                           "start again from the first page.")
+        super().__init__("invalid_cursor", _("The cursor is not one this list handed out; "
+                                             "start again from the first page."))
 
 
 class CheckedCursorPagination(CursorPagination):

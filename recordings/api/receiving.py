@@ -15,6 +15,7 @@ from django.core.files.uploadhandler import (
     StopUpload,
     TemporaryFileUploadHandler,
 )
+from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.exceptions import ErrorDetail
 
@@ -30,7 +31,8 @@ FORM_OVERHEAD = 1024 * 1024
 
 
 def too_large(limit):
-    return ApiError("too_large", f"The upload exceeds the limit of {limit} bytes.",
+    return ApiError("too_large", _("The upload exceeds the limit of %(limit)s bytes.")
+                    % {"limit": limit},
                     status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, limit=limit)
 
 

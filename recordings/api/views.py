@@ -6,6 +6,7 @@ Ingests: admins and compliance officers all, others their own uploads.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -159,11 +160,11 @@ class RecordingUploadView(ReceivingMixin, TenantAPIView):
         requested = str(data.get("extension", "")).strip()
         if requested and permissions.may_upload_for_any_extension(self.membership):
             if not PbxUser.unscoped.filter(tenant=self.tenant, extension=requested).exists():
-                raise ApiError("unknown_extension", "No PBX user has this extension.")
+                raise ApiError("unknown_extension", _("No PBX user has this extension."))
             extension = requested
         if not extension:
-            raise ApiError("no_extension", "Your account speaks for no extension; ask an "
-                                           "administrator to link one.")
+            raise ApiError("no_extension", _("Your account speaks for no extension; ask an "
+                                             "administrator to link one."))
         fields = {
             # The portal's own call-id space: an upload never claims a call the PBX owns.
             "call_id": portal_call_id(str(data.get("call_id", "")).strip()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -280,7 +281,7 @@ class BulkLegalHoldView(TenantAPIView):
         _deny(permissions.may_set_legal_hold(self.membership))
         filters = exports.clean_filters(filters, strict=True)
         if not filters:
-            raise ApiError("filter_required", "Choose at least one filter.")
+            raise ApiError("filter_required", _("Choose at least one filter."))
         return filters, exports.filtered_recordings(
             actor=self.actor, tenant=self.tenant, filters=filters
         )

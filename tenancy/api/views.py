@@ -117,7 +117,7 @@ class InvitationViewSet(AccountsAdminViewSet):
         try:
             services.revoke_invitation(actor=self.actor, invitation=invitation)
         except ValidationError as exc:
-            raise conflict("not_pending", "This invitation is no longer open.") from exc
+            raise conflict("not_pending", _("This invitation is no longer open.")) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -180,7 +180,7 @@ class MembershipViewSet(AccountsAdminViewSet):
                                        role=fields.get("role", membership.role),
                                        pbx_user=pbx_user)
         except services.LastAdminError as exc:
-            raise conflict("last_admin", "A tenant needs at least one administrator.") from exc
+            raise conflict("last_admin", _("A tenant needs at least one administrator.")) from exc
         except ValidationError as exc:
             raise _as_api_fields(exc) from None
         return Response(MembershipSerializer(self.get_queryset().get(pk=membership.pk)).data)
@@ -191,7 +191,7 @@ class MembershipViewSet(AccountsAdminViewSet):
         try:
             services.remove_membership(actor=self.actor, membership=membership)
         except services.LastAdminError as exc:
-            raise conflict("last_admin", "A tenant needs at least one administrator.") from exc
+            raise conflict("last_admin", _("A tenant needs at least one administrator.")) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None,
@@ -273,12 +273,12 @@ def _second_factor(account, code: str, *, ip: str) -> None:
         return
     if not (code or "").strip():
         raise ApiError("two_factor_code_required",
-                       "This account signs in with a second factor: send its authenticator's "
-                       "code (or a recovery code) as otp.")
+                       _("This account signs in with a second factor: send its "
+                         "authenticator's code (or a recovery code) as otp."))
     if twofactor_services.verify_code(actor=account, token=code, ip=ip) is None:
         raise ApiError("invalid_two_factor_code",
-                       "The code was not accepted (wrong, already used or too many tries; "
-                       "wait a little).")
+                       _("The code was not accepted (wrong, already used or too many tries; "
+                         "wait a little)."))
 
 
 class OwnInvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -356,15 +356,15 @@ class ObtainTokenView(APIView):
                 channel="api",
             )
         except auth.LoginThrottled as exc:
-            raise ApiError("login_throttled", "Too many failed logins; try again later.",
+            raise ApiError("login_throttled", _("Too many failed logins; try again later."),
                            status=status.HTTP_429_TOO_MANY_REQUESTS,
                            retry_after=exc.retry_after)
         if account is None:
-            raise ApiError("invalid_credentials", "Unable to log in with these credentials.",
+            raise ApiError("invalid_credentials", _("Unable to log in with these credentials."),
                            status=status.HTTP_400_BAD_REQUEST)
         if auth.must_change_password(account):
             raise ApiError("password_change_required",
-                           "Choose your own password in the menu first.",
+                           _("Choose your own password in the menu first."),
                            status=status.HTTP_403_FORBIDDEN)
         _second_factor(account, data.validated_data.get("otp", ""), ip=auth.client_ip(request))
         _token, key = services.create_api_token(

@@ -131,3 +131,20 @@ def test_an_api_address_without_its_slash_is_a_json_308(api, admin_a, password):
                           format="json")
     assert followed.status_code == 200 and followed.json()["token"]
     assert api(admin_a).get("/api/v1/nothing-here").json()["code"] == "not_found"
+
+
+def test_api_error_details_speak_the_menus_language(api, admin_a, agent_a, tenant_a):
+    """The upload page shows an API error's ``detail`` to the person: it was English on the
+    German menu. German by default, English with ``?lang=en``, the code the same."""
+    client = api(admin_a)
+    unknown = client.get("/api/v1/nothing/")
+    assert unknown.json() == {"code": "not_found", "detail": "Nicht gefunden."}
+    assert api(admin_a).get("/api/v1/nothing/?lang=en").json()["detail"] == "Not found."
+    cursor_error = client.get(f"/api/v1/tenants/{tenant_a.slug}/audit-events/?cursor=x")
+    assert cursor_error.json()["code"] == "invalid_cursor"
+    assert "Zeiger" in cursor_error.json()["detail"]
+    upload = api(admin_a).post(f"/api/v1/tenants/{tenant_a.slug}/recordings/upload/",
+                               {"extension": "999"}, format="multipart")
+    assert upload.json()["code"] in ("unknown_extension", "required")
+    slash = api().post("/api/v1/auth/token", {}, format="json")
+    assert slash.json()["detail"].startswith("Adressen dieser API enden mit einem Schrägstrich")

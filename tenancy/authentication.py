@@ -1,6 +1,7 @@
 """Bearer authentication of PBX nodes (``Authorization: Bearer <node token>``)."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -18,9 +19,9 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
         token = (ApiToken.objects.select_related("user")
                  .filter(key_hash=hash_token(key)).first())
         if token is None or not token.is_usable(now):
-            raise exceptions.AuthenticationFailed("Unknown, expired or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Unknown, expired or revoked token."))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("The account is disabled.")
+            raise exceptions.AuthenticationFailed(_("The account is disabled."))
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
@@ -44,14 +45,15 @@ class PbxNodeAuthentication(authentication.BaseAuthentication):
             return None
         parts = header.split()
         if len(parts) != 2 or parts[0] != self.keyword:
-            raise exceptions.AuthenticationFailed("Expected 'Authorization: Bearer <node token>'.")
+            raise exceptions.AuthenticationFailed(
+                _("Expected 'Authorization: Bearer <node token>'."))
         node = (
             PbxNode.unscoped.select_related("tenant")
             .filter(token_hash=hash_token(parts[1]), is_active=True)
             .first()
         )
         if node is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked node token.")
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked node token."))
         now = timezone.now()
         if node.last_seen_at is None or (now - node.last_seen_at).total_seconds() > 60:
             PbxNode.unscoped.filter(pk=node.pk).update(last_seen_at=now)

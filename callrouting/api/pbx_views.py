@@ -1,6 +1,7 @@
 """PBX node API of the legal-notice routing (``/api/pbx/v1/routing/...``, node token)."""
 
 from django.utils.http import parse_etags
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
@@ -46,7 +47,7 @@ class PbxRoutingAudioView(PbxNodeAPIView):
         except ObjectMissing:
             from rest_framework.exceptions import NotFound
 
-            raise NotFound("The audio is missing from storage.") from None
+            raise NotFound(_("The audio is missing from storage.")) from None
         response = wav_response(request, data, filename=f"announcement-{item.language}.wav")
         response["ETag"] = f'"{item.sha256[:32]}"'
         return response

@@ -47,6 +47,15 @@ def _flatten(detail, prefix=""):
     return out
 
 
+def field_errors(detail) -> dict:
+    """``{field: [{code, detail}]}`` from DRF's error details (a serializer's ``errors``), as
+    the body of a validation error carries them."""
+    errors: dict = {}
+    for field, code, message in _flatten(detail):
+        errors.setdefault(field, []).append({"code": code, "detail": message})
+    return errors
+
+
 def drf_error_dict(exc: DjangoValidationError) -> dict:
     """``{field: [ErrorDetail(message, code)]}`` from a Django ``ValidationError`` (as services
     raise them), keeping each error's code."""
@@ -75,9 +84,7 @@ def exception_handler(exc, context):
         body = {"code": exc.code, "detail": str(exc.detail), **exc.extra}
     elif isinstance(exc, exceptions.ValidationError):
         items = _flatten(exc.detail)
-        errors = {}
-        for field, code, message in items:
-            errors.setdefault(field, []).append({"code": code, "detail": message})
+        errors = field_errors(exc.detail)
         first_field, first_code, first_message = items[0] if items else ("", "invalid", "")
         detail = first_message if first_field == "non_field_errors" else (
             f"{first_field}: {first_message}"

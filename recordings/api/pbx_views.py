@@ -9,6 +9,7 @@ unknown call answers 404, because there is nothing to validate it against.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 
 from callrouting.services import record_consent_proof
 from hostedpbx.api.base import PbxNodeAPIView
-from hostedpbx.api.errors import conflict
+from hostedpbx.api.errors import ApiError, conflict, field_errors
 from recordings import consent
 from recordings.choices import IngestSource
 from recordings.ingest.receive import receive_audio
@@ -68,7 +69,7 @@ class PbxIngestView(PbxNodeAPIView):
         ingest = Ingest.objects.for_actor(self.node, self.tenant).filter(
             ingest_id=ingest_id).first()
         if ingest is None:
-            raise exceptions.NotFound("No such ingest.")
+            raise exceptions.NotFound(_("No such ingest."))
         return Response(PbxIngestSerializer(ingest).data)
 
 
@@ -79,14 +80,16 @@ class _CallReportView(PbxNodeAPIView):
     def report(self, request, call_id):
         """The validated report; 404 for an invalid report about an unknown call."""
         if not CALL_ID_RE.match(call_id) or call_id.startswith("portal:"):
-            raise exceptions.NotFound("No such call.")
+            raise exceptions.NotFound(_("No such call."))
         known = Call.unscoped.filter(tenant=self.tenant, call_id=call_id).exists()
         body = self.serializer_class(data=request.data)
         if not body.is_valid():
             if not known:
-                raise exceptions.NotFound(
+                # Still 404 (there is no such call), with what the report got wrong.
+                raise ApiError("not_found", _(
                     "No such call. A report about a call the portal has not seen yet creates "
-                    "it, but only when the report is valid.")
+                    "it, but only when the report is valid."), status=404,
+                    errors=field_errors(body.errors))
             raise serializers.ValidationError(body.errors)
         return body
 

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -121,7 +122,8 @@ class PhoneNumberField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if value and not NUMBER_RE.match(value):
-            raise serializers.ValidationError("Not a telephone number.", code="invalid_number")
+            raise serializers.ValidationError(_("Not a telephone number."),
+                                              code="invalid_number")
         return value
 
 
@@ -129,7 +131,7 @@ class ExtensionField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if value and not EXTENSION_RE.match(value):
-            raise serializers.ValidationError("An extension consists of 2 to 15 digits.",
+            raise serializers.ValidationError(_("An extension consists of 2 to 15 digits."),
                                               code="invalid_extension")
         return value
 

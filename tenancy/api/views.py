@@ -300,7 +300,7 @@ class OwnInvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return access_own_invitation(account=self.request.user,
                                          invitation_id=self.kwargs["invitation_id"])
         except Http404 as exc:
-            raise exceptions.NotFound("No such invitation.") from exc
+            raise exceptions.NotFound(_("No such invitation.")) from exc
 
     @extend_schema(request=None,
                    responses={200: InvitationAcceptedSerializer,

@@ -161,6 +161,8 @@ def test_consent_report_validates_and_404s_for_unknown_calls_when_invalid(pbx_ap
     client = pbx_api(node_a)
     unknown = client.post(consent_url("nobody"), {"outcome": "perhaps"}, format="json")
     assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    # Still 404, but the node learns what its report got wrong.
+    assert unknown.json()["errors"]["outcome"][0]["code"] == "invalid_choice"
     assert not Call.unscoped.exists()
     client.post(consent_url("known"), {"outcome": "notified", "extension": "201",
                                        "started_at": "2026-11-25T10:00:00+01:00"},

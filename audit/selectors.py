@@ -16,6 +16,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from tenancy import permissions
+
 from .actions import ACCESS_ACTIONS, CATEGORIES, action_category, action_label
 from .details import actor_text, field_label, show_value
 
@@ -144,8 +146,10 @@ def _model(label):
         return None
 
 
-def name_objects(events, tenant) -> dict[tuple[str, str], NamedObject]:
-    """``{(object_type, object_id): NamedObject}`` for a page of events, in a few queries."""
+def name_objects(events, tenant, membership=None) -> dict[tuple[str, str], NamedObject]:
+    """``{(object_type, object_id): NamedObject}`` for a page of events, in a few queries.
+    Links go only to pages ``membership`` may open (the editing pages of PBX users and
+    accounts are the admins'; a compliance officer got links answering 403)."""
     wanted: dict[str, set[str]] = {}
     for event in events:
         if event.object_type and event.object_id:
@@ -156,11 +160,14 @@ def name_objects(events, tenant) -> dict[tuple[str, str], NamedObject]:
     def ids(kind):
         return [int(i) for i in wanted.get(kind, ()) if str(i).isdigit()]
 
+    edit_pbx_users = membership is not None and permissions.may_manage_pbx_users(membership)
+    edit_accounts = membership is not None and permissions.may_manage_accounts(membership)
     if (PbxUser := _model("tenancy.PbxUser")) and ids("tenancy.pbxuser"):
         for user in PbxUser.unscoped.filter(tenant=tenant, pk__in=ids("tenancy.pbxuser")):
             named[("tenancy.pbxuser", str(user.pk))] = NamedObject(
                 f"{user.extension} {user.display_name}".strip(),
-                _url("tenancy:pbx-user-edit", tenant_slug=slug, extension=user.extension),
+                _url("tenancy:pbx-user-edit", tenant_slug=slug, extension=user.extension)
+                if edit_pbx_users else "",
             )
     if (Membership := _model("tenancy.Membership")) and ids("tenancy.membership"):
         for membership in Membership.unscoped.filter(
@@ -168,7 +175,8 @@ def name_objects(events, tenant) -> dict[tuple[str, str], NamedObject]:
         ).select_related("user"):
             named[("tenancy.membership", str(membership.pk))] = NamedObject(
                 membership.user.get_username(),
-                _url("tenancy:membership-edit", tenant_slug=slug, membership_id=membership.pk),
+                _url("tenancy:membership-edit", tenant_slug=slug, membership_id=membership.pk)
+                if edit_accounts else "",
             )
     if (User := _model("auth.User")) and ids("auth.user"):
         for user in User.objects.filter(pk__in=ids("auth.user")):
@@ -223,9 +231,9 @@ class ReviewRow:
     actor: str
 
 
-def review_rows(events, tenant) -> list[ReviewRow]:
+def review_rows(events, tenant, membership) -> list[ReviewRow]:
     events = list(events)
-    named = name_objects(events, tenant)
+    named = name_objects(events, tenant, membership)
     rows = []
     for event in events:
         category = action_category(event.action)

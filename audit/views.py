@@ -65,7 +65,8 @@ class AuditTrailView(TenantViewMixin, TemplateView):
             selectors.remember_verification(self.tenant, result)
             context["verification"] = result
         context.update(
-            page=page, rows=selectors.review_rows(page.object_list, self.tenant),
+            page=page,
+            rows=selectors.review_rows(page.object_list, self.tenant, self.membership),
             filters=self.request.GET, errors=filterset.errors, query=query.urlencode(),
             page_query=query.urlencode(), access_query=access_query.urlencode(),
             show_access=show_access, hidden_access=hidden_access,
@@ -86,7 +87,7 @@ class AuditEventDetailView(TenantViewMixin, TemplateView):
             pk=kwargs["event_id"]).first()
         if event is None:
             raise Http404
-        [row] = selectors.review_rows([event], self.tenant)
+        [row] = selectors.review_rows([event], self.tenant, self.membership)
         context.update(row=row, event=event)
         return context
 

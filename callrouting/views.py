@@ -83,8 +83,9 @@ class RoutingListView(RoutingPageMixin, TemplateView):
 class RoutingCreateView(RoutingPageMixin, TemplateView):
     template_name = "callrouting/create.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        return super().dispatch(request, *args, **kwargs)
+    def get(self, request, *args, **kwargs):
+        self.require_manage()  # the form is for those who may send it
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

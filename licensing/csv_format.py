@@ -37,7 +37,7 @@ ACTION_ALIASES = {
 
 class CsvFormatError(Exception):
     """The file as a whole cannot be read. ``code``: ``empty_file``, ``file_too_large``,
-    ``too_many_rows``, ``missing_columns``."""
+    ``too_many_rows``, ``missing_columns``, ``unreadable_file``."""
 
     def __init__(self, code: str, detail: str):
         super().__init__(detail)
@@ -101,7 +101,7 @@ def parse_csv(data: bytes) -> list[CsvRow]:
     mapping = None
     header_seen = False
     rows: list[CsvRow] = []
-    for cells in reader:
+    for cells in _read(reader):
         if not any(cell.strip() for cell in cells) or cells[0].lstrip().startswith("#"):
             continue
         if not header_seen:
@@ -120,3 +120,17 @@ def parse_csv(data: bytes) -> list[CsvRow]:
     if not rows:
         raise CsvFormatError("empty_file", _("The file contains no rows to import."))
     return rows
+
+
+def _read(reader):
+    """The reader's rows; a file the csv module cannot read (a line break inside a field
+    that is not quoted, a field over its size limit, binary data) is refused like any other
+    malformed file instead of escaping as ``csv.Error``."""
+    try:
+        yield from reader
+    except csv.Error:
+        raise CsvFormatError(
+            "unreadable_file",
+            _("Line %(line)s cannot be read as CSV (a line break inside a field, or a field "
+              "that is far too long).") % {"line": reader.line_num},
+        ) from None

@@ -124,7 +124,15 @@ def _bulk_ids(queryset, expected_count) -> list[int]:
             % {"max": MAX_BULK},
             code="too_many",
         )
-    if expected_count is None or int(expected_count) != len(ids):
+    try:
+        expected = int(expected_count)
+    except (TypeError, ValueError, OverflowError):
+        # The menu's form sends the count it showed; anything else was not shown to anyone.
+        raise ValidationError(
+            _("The number of recordings to change is missing; check the selection again."),
+            code="count_required",
+        ) from None
+    if expected != len(ids):
         raise CountChanged()
     return ids
 

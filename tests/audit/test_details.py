@@ -147,3 +147,29 @@ def test_changes_show_before_and_after_with_labels():
         assert [(r.label, r.before, r.after) for r in rows if r.changed] == [
             ("Consent", "notified", "objected")
         ]
+
+
+@pytest.mark.django_db
+def test_the_trail_links_only_to_pages_the_reader_may_open(web, admin_a, compliance_a, tenant_a,
+                                                           agent_ext_a):
+    """A compliance officer got links to the admins' editing pages of PBX users and accounts,
+    which answered 403."""
+    from django.urls import reverse
+
+    from tenancy import services
+    from tenancy.models import Membership
+
+    services.update_pbx_user(actor=admin_a, pbx_user=agent_ext_a, display_name="Anna Neu")
+    membership = Membership.unscoped.get(tenant=tenant_a, user=compliance_a)
+    services.update_membership(actor=admin_a, membership=membership, role="compliance",
+                               pbx_user=None)
+    edit_user = reverse("tenancy:pbx-user-edit", kwargs={"tenant_slug": tenant_a.slug,
+                                                         "extension": agent_ext_a.extension})
+    edit_account = reverse("tenancy:membership-edit", kwargs={
+        "tenant_slug": tenant_a.slug, "membership_id": membership.pk})
+    trail = reverse("audit:trail", kwargs={"tenant_slug": tenant_a.slug})
+    admin_page = web(admin_a).get(trail).content.decode()
+    assert edit_user in admin_page and edit_account in admin_page
+    officer_page = web(compliance_a).get(trail).content.decode()
+    assert "Anna Neu" in officer_page or agent_ext_a.extension in officer_page
+    assert edit_user not in officer_page and edit_account not in officer_page

@@ -118,6 +118,9 @@ def test_compliance_sees_but_cannot_change(web, compliance_a, agent_a, tenant_a,
     client = web(compliance_a)
     assert client.get(page(tenant_a, "edit", routing_id=routing.pk)).status_code == 200
     assert client.post(page(tenant_a, "publish", routing_id=routing.pk)).status_code == 403
+    # The new-routing form is for those who may send it (it showed, then its POST was 403).
+    assert client.get(page(tenant_a, "create")).status_code == 403
+    assert page(tenant_a, "create") not in client.get(page(tenant_a, "list")).content.decode()
     assert web(agent_a).get(page(tenant_a, "list")).status_code == 403
 
 

@@ -201,6 +201,18 @@ def test_csv_upload_shows_a_result_per_row(web, admin_a, tenant_a, licensed):
     assert selectors.used_count(tenant=tenant_a, license="record") == 1
 
 
+@pytest.mark.parametrize("content", [b"extension;license\n2\r10;record\n",
+                                     b"extension;license\n" + b"2" * 200_000 + b";record\n"])
+def test_a_file_the_csv_module_cannot_read_is_refused_in_german(web, admin_a, content):
+    """A line break inside an unquoted field, or a field over the csv module's limit, escaped
+    as ``csv.Error`` (a 500)."""
+    upload = SimpleUploadedFile("l.csv", content, content_type="text/csv")
+    response = web(admin_a).post(f"{T}/import/", {"file": upload, "dry_run": "on"})
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["file"]
+    assert "nicht als CSV gelesen werden" in error
+
+
 def test_csv_upload_dry_run_changes_nothing(web, admin_a, tenant_a, licensed):
     upload = SimpleUploadedFile("l.csv", b"210,record\n", content_type="text/csv")
     html = web(admin_a).post(f"{T}/import/", {"file": upload, "dry_run": "on"}

@@ -106,6 +106,14 @@ def test_bulk_hold_page_confirms_the_count(tenant_a, admin_a, web):
         {"filter_query": "extension=201", "expected_count": "2", "case_reference": "C"},
     )
     assert LegalHold.unscoped.count() == 2
+    # A count that is no number (the form never sends one) is refused, not a 500.
+    for count in ("", "x", "1e309"):
+        for action in ("set", "lift"):
+            response = client.post(url(tenant_a, "legal-hold-bulk"), {
+                "filter_query": "extension=201", "expected_count": count, "action": action,
+                "case_reference": "C", "reason": "r"})
+            assert response.status_code == 302, (count, action)
+    assert LegalHold.unscoped.count() == 2
 
 
 def test_delete_page(tenant_a, admin_a, agent_a, web, django_capture_on_commit_callbacks):

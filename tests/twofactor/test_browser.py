@@ -27,6 +27,8 @@ def test_admin_enrols_and_signs_in_with_two_factors(live_server, page, admin_a, 
     assert shown_key  # the key for manual entry, base32 of the device key
     page.fill("#id_token", totp_code(device))
     page.click("main button[type=submit]")
+    # The click returns once the form is sent, not when the next page is there.
+    page.locator("[data-testid=recovery-codes] li").first.wait_for()
     codes = page.locator("[data-testid=recovery-codes] li").all_inner_texts()
     assert len(codes) == 10
     page.click("text=Weiter")
@@ -40,7 +42,7 @@ def test_admin_enrols_and_signs_in_with_two_factors(live_server, page, admin_a, 
     page.wait_for_url(f"{live_server.url}/account/2fa/verify/**")
     page.fill("#id_token", "000000" if totp_code(device) != "000000" else "111111")
     page.click("main form button.primary")
-    assert page.locator("[role=alert]").is_visible()
+    page.locator("[role=alert]").wait_for()
     page.fill("#id_token", codes[0])
     page.click("main form button.primary")
     page.wait_for_url(f"{live_server.url}/t/{tenant_a.slug}/pbx-users/")

@@ -117,7 +117,7 @@ class InvitationViewSet(AccountsAdminViewSet):
         try:
             services.revoke_invitation(actor=self.actor, invitation=invitation)
         except ValidationError as exc:
-            raise conflict("not_pending", _("This invitation is no longer open.")) from exc
+            raise _refused(exc) from None  # not_pending, the service's code and message
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

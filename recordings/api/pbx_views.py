@@ -19,8 +19,7 @@ from callrouting.services import record_consent_proof
 from hostedpbx.api.base import PbxNodeAPIView
 from hostedpbx.api.errors import ApiError, conflict, field_errors
 from recordings import consent
-from recordings.choices import IngestSource
-from recordings.ingest.receive import receive_audio
+from recordings.ingest.express import receive_push
 from recordings.metadata import CALL_ID_RE
 from recordings.models import Call, Ingest
 
@@ -37,8 +36,10 @@ from .serializers import (
 
 class PushRecordingView(ReceivingMixin, PbxNodeAPIView):
     """Push one recording (multipart ``audio`` plus metadata). Answers 202 with the ingest's
-    id as soon as the file is durable in staging; the same call and audio again answer the
-    same ``ingest_id``. 400 with a code per bad field, 413 ``too_large``."""
+    id once the push is durable: ``stored`` when the express lane kept it in the request
+    (``recordings.ingest.express``), ``queued`` when it waits for the pipeline in staging; the
+    same call and audio again answer the same ``ingest_id``. 400 with a code per bad field,
+    413 ``too_large``."""
 
     parser_classes = [MultiPartParser]
 
@@ -51,8 +52,8 @@ class PushRecordingView(ReceivingMixin, PbxNodeAPIView):
             self.raise_errors(body.errors)
         self.raise_errors({})
         metadata = body.validated_data
-        ingest, _created = receive_audio(
-            tenant=self.tenant, source=IngestSource.PUSH, metadata=metadata,
+        ingest, _created = receive_push(
+            tenant=self.tenant, metadata=metadata,
             temp_path=upload.temporary_file_path(), sha256=sha256, size=size,
             original_name=upload.name, node=self.node,
         )

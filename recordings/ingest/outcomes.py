@@ -109,24 +109,42 @@ def _link(job, locked, recording: Recording) -> str:
     return status
 
 
-def _recording_fields(job, call) -> dict:
-    metadata, analysis, ingest = job.metadata, job.analysis, job.ingest
+def recording_fields(*, ingest, call, metadata, analysis, started_at, pbx_user,
+                     file_extension: str) -> dict:
+    """The recording's fields from what the ingest learnt (the pipeline's endings and the
+    express lane, ``recordings.ingest.express``, build every recording here)."""
     info = analysis.info
     raw_remote = metadata.get("remote_number", "")
     return {
         "tenant_id": ingest.tenant_id, "call": call, "pbx_call_id": call.call_id,
-        "ingest": ingest, "extension": metadata["extension"], "pbx_user": job.pbx_user,
+        "ingest": ingest, "extension": metadata["extension"], "pbx_user": pbx_user,
         "direction": metadata["direction"], "remote_number": normalise_number(raw_remote),
-        "remote_number_raw": raw_remote[:64], "started_at": job.started_at,
+        "remote_number_raw": raw_remote[:64], "started_at": started_at,
         "duration": float(info.duration or 0), "kind": metadata["kind"],
         "consent": call.consent, "sha256": analysis.sha256, "size": analysis.size,
         "container": str(info.container or "")[:32], "codec": str(info.codec or "")[:32],
         "sample_rate": info.sample_rate or None, "channels": info.channels or None,
         "mime_type": str(info.mime_type or "")[:64],
-        "file_extension": job.extension[:8],
+        "file_extension": file_extension[:8],
         "truncated": bool(info.truncated),
         "truncation_detail": str(info.truncation_detail or "")[:500],
     }
+
+
+def _recording_fields(job, call) -> dict:
+    return recording_fields(ingest=job.ingest, call=call, metadata=job.metadata,
+                            analysis=job.analysis, started_at=job.started_at,
+                            pbx_user=job.pbx_user, file_extension=job.extension)
+
+
+def ingested_event(recording, *, ingest, key: str, violation: str) -> dict:
+    """The data of the ``recording.ingested`` audit event."""
+    return {"ingest_id": str(ingest.ingest_id), "call_id": recording.pbx_call_id,
+            "extension": recording.extension, "kind": recording.kind,
+            "source": ingest.source, "sha256": recording.sha256, "size": recording.size,
+            "duration": recording.duration, "storage_key": key,
+            "truncated": recording.truncated, "policy_violation": violation or None,
+            "consent": recording.consent}
 
 
 def store(job) -> str:
@@ -151,16 +169,9 @@ def store(job) -> str:
         if objected:
             return _close_tombstone(job, locked, recording, call)
         _close(job, locked, status=IngestStatus.STORED, recording=recording, keeps_key=True)
-        audit.record(
-            actor=job.actor, tenant=locked.tenant_id, action="recording.ingested",
-            obj=recording,
-            data={"ingest_id": str(locked.ingest_id), "call_id": call.call_id,
-                  "extension": recording.extension, "kind": recording.kind,
-                  "source": locked.source, "sha256": recording.sha256, "size": recording.size,
-                  "duration": recording.duration, "storage_key": job.key,
-                  "truncated": recording.truncated, "policy_violation": job.violation or None,
-                  "consent": recording.consent},
-        )
+        audit.record(actor=job.actor, tenant=locked.tenant_id, action="recording.ingested",
+                     obj=recording, data=ingested_event(recording, ingest=locked, key=job.key,
+                                                        violation=job.violation))
     return IngestStatus.STORED
 
 

@@ -30,7 +30,8 @@ def find_received(*, tenant, call_id: str, sha256: str) -> Ingest | None:
 
 def receive_audio(*, tenant, source: str, metadata: dict, temp_path, sha256: str, size: int,
                   original_name: str = "", node=None, uploaded_by=None,
-                  enqueue: bool = True) -> tuple[Ingest, bool]:
+                  enqueue: bool = True, ingest_id=None,
+                  attempts: int = 0) -> tuple[Ingest, bool]:
     """Take a received file (already streamed to ``temp_path`` and hashed) into staging and
     write its ingest row; returns ``(ingest, created)``. The caller removes ``temp_path`` if
     it still exists.
@@ -39,13 +40,18 @@ def receive_audio(*, tenant, source: str, metadata: dict, temp_path, sha256: str
     by the insert: the unique constraint on ``(tenant, call_id, sha256)`` refuses the second
     row, its staged copy is removed and the first ingest answers. A local push therefore
     costs no lookup before its insert; staging in the store looks first, since a duplicate
-    would cost an upload there."""
+    would cost an upload there.
+
+    ``ingest_id`` and ``attempts``: from the express lane handing a push over
+    (``recordings.ingest.express``); ``attempts=1`` says that an object may exist under the
+    ingest's key already, so that the pipeline looks before it uploads and deletes what it
+    does not keep."""
     in_store = setting("INGEST_STAGE_IN_STORE")
     if in_store:
         existing = find_received(tenant=tenant, call_id=metadata["call_id"], sha256=sha256)
         if existing is not None:
             return existing, False
-    ingest_id = uuid.uuid4()
+    ingest_id = ingest_id or uuid.uuid4()
     extension = staging.safe_extension(original_name)
     if in_store:
         staged_in = StagedIn.STORE
@@ -65,6 +71,7 @@ def receive_audio(*, tenant, source: str, metadata: dict, temp_path, sha256: str
                 staged_path=staged_path, call_id=metadata["call_id"],
                 extension=metadata.get("extension", ""), metadata=metadata, sha256=sha256,
                 size=size, status=IngestStatus.QUEUED, enqueued_at=timezone.now(),
+                attempts=attempts,
             )
             if enqueue:
                 enqueue_on_commit(ingest)

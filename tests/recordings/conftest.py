@@ -19,6 +19,9 @@ PUSH_URL = "/api/pbx/v1/recordings/"
 
 @pytest.fixture(autouse=True)
 def ingest_dirs(settings, tmp_path):
+    # These tests follow pushes through the pipeline; the express lane (pushes stored in
+    # their request) has its own tests, which turn it on (test_express.py).
+    settings.INGEST_EXPRESS = False
     settings.S3_BUCKET = ""
     settings.INGEST_STAGING_DIR = tmp_path / "staging"
     settings.INGEST_SPOOL_DIR = tmp_path / "spool"

@@ -21,7 +21,7 @@ def analyse(job: Job):
     except audio.AudioRejected as exc:
         return Rejected(exc.code, exc.detail)
     job.analysis = analysis
-    job.peaks = _plain(analysis.peaks)
+    job.peaks = plain(analysis.peaks)
     if ingest.sha256 and ingest.sha256 != analysis.sha256:
         return Quarantined(IngestReason.CHECKSUM_MISMATCH,
                            f"received={ingest.sha256}; staged={analysis.sha256}")
@@ -73,11 +73,11 @@ def _analyse_watching(job: Job, known: str):
     return result["analysis"]
 
 
-def _plain(peaks):
+def plain(peaks):
     if hasattr(peaks, "tolist"):
         return peaks.tolist()
     if isinstance(peaks, list | tuple):
-        return [_plain(p) for p in peaks]
+        return [plain(p) for p in peaks]
     if hasattr(peaks, "item"):
         return peaks.item()
     return peaks

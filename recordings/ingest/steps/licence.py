@@ -10,7 +10,13 @@ from . import Job
 
 
 def licence(job: Job):
-    needed = REQUIRED_LICENSE[job.metadata["kind"]]
-    if not held_license_at(pbx_user=job.pbx_user, license=needed, at=job.started_at):
-        job.violation = f"{needed}_not_held"
+    kind = job.metadata["kind"]
+    job.violation = violation(kind, held_license_at(
+        pbx_user=job.pbx_user, license=REQUIRED_LICENSE[kind], at=job.started_at))
     return None
+
+
+def violation(kind: str, held: bool) -> str:
+    """The policy violation of a recording of ``kind`` whose user held (or did not hold) the
+    licence it needs: ``""`` or ``"<licence>_not_held"``."""
+    return "" if held else f"{REQUIRED_LICENSE[kind]}_not_held"

@@ -45,6 +45,12 @@ def objected(call_pk) -> bool:
     return Call.unscoped.filter(pk=call_pk, consent=Consent.OBJECTED).exists()
 
 
+def objected_by_call_id(tenant_id, call_id: str) -> bool:
+    """The same by the PBX's call id (the call may not exist yet: a report creates it)."""
+    return Call.unscoped.filter(tenant_id=tenant_id, call_id=call_id,
+                                consent=Consent.OBJECTED).exists()
+
+
 def call_details(metadata: dict) -> dict:
     """The call fields a recording's (cleaned) metadata or a PBX call report carries."""
     details = {}

@@ -42,9 +42,10 @@ and pushes that report a consent outcome always go through the pipeline.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -65,7 +66,8 @@ from .receive import find_received, receive_audio
 from .steps import dotted
 from .steps.analyse import plain
 from .steps.licence import violation
-from .steps.upload import UploadAborted
+from .steps.upload import ObjectionGuard, caused_by_abort
+from .transient import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +92,11 @@ def receive_push(*, tenant, node, metadata: dict, temp_path, sha256: str, size: 
                  original_name=original_name)
     try:
         result = lane.run()
-    except Exception:
-        log.warning("express lane: push %s goes to the pipeline", lane.ingest_id,
-                    exc_info=True)
+    except Exception as exc:
+        # Storage or database trouble, or a fault of the lane itself: the pipeline, with its
+        # retries, takes the push.
+        log.log(logging.WARNING if is_transient(exc) else logging.ERROR,
+                "express lane: push %s goes to the pipeline", lane.ingest_id, exc_info=True)
         result = None
     if result is not None:
         return result
@@ -167,20 +171,25 @@ class _Lane:
     def upload(self, store, analysis) -> bool:
         """The bytes to final storage; False when the caller objected meanwhile or the store
         refused the checksum (the pipeline ends it)."""
-        guard = _ObjectionGuard(self.tenant.pk, self.call_id)
+        guard = ObjectionGuard(partial(consent.objected_by_call_id, self.tenant.pk,
+                                       self.call_id))
+        guard.checked_at = time.monotonic()  # the check read it a moment ago
         self.may_have_uploaded = True
         try:
             store.put_file(self.key, self.path, content_type=analysis.info.mime_type,
                            metadata={"sha256": analysis.sha256,
                                      "ingest-id": str(self.ingest_id),
                                      "tenant-id": str(self.tenant.pk)},
-                           confirm_last=guard.confirm_last, sha256=analysis.sha256)
-        except UploadAborted:
-            self.may_have_uploaded = False  # stopped before the object existed
-            return False
+                           progress=guard, confirm_last=guard.confirm_last,
+                           sha256=analysis.sha256)
         except ChecksumMismatch:
             self.may_have_uploaded = False  # the store refused it: nothing there
             return False
+        except Exception as exc:
+            if caused_by_abort(exc):  # the client may wrap it (a single PUT's body)
+                self.may_have_uploaded = False  # stopped before the object existed
+                return False
+            raise
         return True
 
     def commit(self, checked: _Checked, analysis) -> tuple[Ingest, bool] | None:
@@ -217,8 +226,7 @@ class _Lane:
                 ingest.recording_id = recording.pk
                 audit.record(actor=self.node, tenant=self.tenant.pk,
                              action="recording.ingested", obj=recording,
-                             data=ingested_event(recording, ingest=ingest, key=self.key,
-                                                 violation=policy))
+                             data=ingested_event(recording, ingest, self.key, policy))
         except IntegrityError:
             return self.lost_race()
         return ingest, True
@@ -233,8 +241,7 @@ class _Lane:
             call.pk = insert_row(call)  # a concurrent creation: IntegrityError, the pipeline
             return call
         call = consent.ensure_call(tenant=self.tenant.pk, call_id=self.call_id,
-                                   details={**details, "pbx_user": PbxUser.unscoped.filter(
-                                       pk=checked.pbx_user_id).first()}, lock=True)
+                                   details=details, lock=True)
         return None if call.consent == Consent.OBJECTED else call
 
     def lost_race(self) -> tuple[Ingest, bool] | None:
@@ -248,19 +255,6 @@ class _Lane:
                 schedule_object_deletion(tenant_id=self.tenant.pk, key=self.key,
                                          reason="duplicate", ingest=winner.pk)
         return winner, False
-
-
-class _ObjectionGuard:
-    """Read the caller's consent before the last bytes go (the call may not exist yet: a
-    report creates it objected)."""
-
-    def __init__(self, tenant_id, call_id):
-        self.tenant_id, self.call_id = tenant_id, call_id
-
-    def confirm_last(self) -> None:
-        if Call.unscoped.filter(tenant_id=self.tenant_id, call_id=self.call_id,
-                                consent=Consent.OBJECTED).exists():
-            raise UploadAborted()
 
 
 def insert_row(obj) -> int:

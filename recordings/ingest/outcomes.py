@@ -137,7 +137,7 @@ def _recording_fields(job, call) -> dict:
                             pbx_user=job.pbx_user, file_extension=job.extension)
 
 
-def ingested_event(recording, *, ingest, key: str, violation: str) -> dict:
+def ingested_event(recording, ingest, key: str, violation: str) -> dict:
     """The data of the ``recording.ingested`` audit event."""
     return {"ingest_id": str(ingest.ingest_id), "call_id": recording.pbx_call_id,
             "extension": recording.extension, "kind": recording.kind,
@@ -170,8 +170,8 @@ def store(job) -> str:
             return _close_tombstone(job, locked, recording, call)
         _close(job, locked, status=IngestStatus.STORED, recording=recording, keeps_key=True)
         audit.record(actor=job.actor, tenant=locked.tenant_id, action="recording.ingested",
-                     obj=recording, data=ingested_event(recording, ingest=locked, key=job.key,
-                                                        violation=job.violation))
+                     obj=recording,
+                     data=ingested_event(recording, locked, job.key, job.violation))
     return IngestStatus.STORED
 
 

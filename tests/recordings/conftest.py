@@ -141,3 +141,24 @@ def audit_actions(tenant, *actions):
     if actions:
         events = events.filter(action__in=actions)
     return list(events.values_list("action", flat=True))
+
+
+@pytest.fixture
+def locked_bucket(s3, settings):
+    """A fresh bucket with Object Lock and a default COMPLIANCE retention of a day."""
+    import uuid
+
+    bucket = f"locked-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True,
+                     CreateBucketConfiguration={"LocationConstraint": settings.S3_REGION})
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
+    settings.S3_BUCKET = bucket
+    s3.bucket_name = bucket
+    return s3
+
+
+def versions(s3):
+    listed = s3.list_object_versions(Bucket=s3.bucket_name, Prefix="tenants/")
+    return listed.get("Versions", []) + listed.get("DeleteMarkers", [])

@@ -18,7 +18,7 @@ from recordings.ingest.express import pushed_ingest_id
 from recordings.models import Call, Ingest, PendingObjectDeletion, Recording
 from recordings.storage import LocalStore
 
-from .conftest import audit_actions, grant
+from .conftest import audit_actions, grant, versions
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +277,42 @@ def test_a_push_that_lost_its_answer_is_found_by_its_retry(push, wav, monitor_20
     retry = push(wav, call_id="lost-1").json()
     assert retry == first
     assert audit_actions(tenant_a).count("recording.ingested") == 1
+
+
+@pytest.mark.s3
+@pytest.mark.parametrize("multipart", [False, True], ids=["single_put", "multipart"])
+def test_on_a_locked_bucket_an_objection_during_the_upload_leaves_nothing(
+        locked_bucket, send, sample_dir, monitor_201, tenant_a, monkeypatch, multipart):
+    """A bucket whose default retention forbids deletion: an objection that arrives while the
+    lane uploads stops the upload before any object (or version) exists."""
+    from recordings.storage import S3Store
+    from tests import audio_samples
+
+    path = audio_samples.pcm_wav(sample_dir, seconds=720, name="long.wav")  # 11 MB
+    if multipart:
+        monkeypatch.setattr(storage, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+        monkeypatch.setattr(storage, "MULTIPART_CHUNKSIZE", 5 * 1024 * 1024)
+    original = S3Store.put_file
+
+    def objection_while_uploading(self, key, path, *, progress=None, **kwargs):
+        sent = []
+
+        def objecting(amount):
+            sent.append(amount)
+            if sum(sent) > 1024 * 1024 and not consent.objected_by_call_id(tenant_a.pk,
+                                                                           "lock-x"):
+                consent.report_consent(actor=None, tenant=tenant_a, call_id="lock-x",
+                                       outcome="objected", source="pbx", set_by="node:pbx-a")
+            progress(amount)
+
+        return original(self, key, path, progress=objecting, **kwargs)
+
+    monkeypatch.setattr(S3Store, "put_file", objection_while_uploading)
+    body, ingest = send(path, call_id="lock-x")
+    assert body["status"] == "queued"
+    ingest.refresh_from_db()
+    assert (ingest.status, ingest.reason, ingest.reason_detail) == (
+        "rejected", "caller_objected", "audio=never_stored")
+    assert versions(locked_bucket) == [], "no byte of the objected call stayed"
+    uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
+    assert uploads.get("Uploads", []) == []

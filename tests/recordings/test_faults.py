@@ -683,3 +683,92 @@ def test_nothing_is_acknowledged_before_it_is_durable(stack, samples, tmp_path):
     stack.start_worker()
     stack.wait_final(timeout=60)
     stack.assert_stored_once()
+
+
+# --- the express lane (pushes stored inside their request) ----------------------------------
+def test_express_pushes_are_stored_on_their_202_and_survive_an_s3_cut(stack, samples, tmp_path,
+                                                                      settings):
+    """With the express lane on: pushes are stored before their 202 (the row committed and the
+    object in the bucket, seen from outside the request); while the S3 endpoint refuses
+    connections, pushes are still accepted — handed to the pipeline, staged and queued — and
+    the worker stores them once S3 is back. Nothing is stored twice."""
+    from recordings.models import Ingest
+
+    settings.INGEST_EXPRESS = True
+    files = [variant(samples["short"], i, tmp_path / "push") for i in range(12)]
+    stack.start_worker()
+    for path in files[:4]:
+        ingest_id = stack.push(path)
+        row = Ingest.unscoped.filter(ingest_id=ingest_id).values(
+            "status", "recording__storage_key").get()
+        assert row["status"] == "stored", "an express push answers after its commit"
+        assert row["recording__storage_key"] in stack.bucket_objects()
+    stack.proxy.down()
+    try:
+        handed = stack.push_many(files[4:], 4)
+        during = stack.counts(handed)
+        assert during["stored"] == 0 and during["quarantined"] == 0, during
+        assert set(Ingest.unscoped.filter(ingest_id__in=handed).values_list(
+            "staged_in", flat=True)) == {"local"}, "handed over with their bytes staged"
+    finally:
+        stack.proxy.up()
+    stack.wait_final(timeout=90)
+    stack.assert_stored_once()
+
+
+def test_express_upload_whose_answer_was_lost_is_stored_once(stack, samples, tmp_path,
+                                                             settings):
+    """S3 stores the express lane's upload but its answer never comes back (held at the proxy,
+    then the connection cut): the lane hands the push over saying the key may hold an object;
+    the worker finds it there and stores the recording once, with one object."""
+    settings.INGEST_EXPRESS = True
+    path = variant(samples["short"], 3, tmp_path / "push")
+    stack.start_worker()
+    stack.proxy.hold_responses = True
+    pushing = concurrent.futures.ThreadPoolExecutor(1).submit(stack.push, path)
+    try:
+        stack.wait_until(lambda: stack.bucket_objects(), 30,
+                         "S3 to hold the express upload (answer held back)")
+        stack.proxy.hold_responses = False
+        # Down long enough for the client's own retries (3 attempts) to fail as well.
+        stack.proxy.down()
+        handed = pushing.result(timeout=120)
+    finally:
+        stack.proxy.hold_responses = False
+        stack.proxy.up()
+    from recordings.models import Ingest
+
+    assert Ingest.unscoped.filter(ingest_id=handed).values_list("status", flat=True).get() \
+        == "queued", "handed to the pipeline"
+    stack.wait_final(timeout=60)
+    stack.assert_stored_once()
+    assert Ingest.unscoped.get(ingest_id=handed).attempts >= 2, "the lane was the first"
+
+
+def test_express_identical_pushes_at_once_end_as_one(stack, samples, tmp_path, settings):
+    """Ten identical pushes at the same instant through the express lane: one ingest id, one
+    recording, one object, one audit event."""
+    settings.INGEST_EXPRESS = True
+    path = variant(samples["short"], 2, tmp_path / "push")
+    stack.start_worker()
+    metadata = stack.metadata()
+    barrier = threading.Barrier(10)
+
+    def push_once(_):
+        barrier.wait(timeout=30)
+        try:
+            return stack.post(path, metadata)
+        finally:
+            connection.close()
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        responses = list(pool.map(push_once, range(10)))
+    assert [r.status_code for r in responses] == [202] * 10, [r.text[:200] for r in responses]
+    ids = {r.json()["ingest_id"] for r in responses}
+    assert len(ids) == 1, f"identical pushes got {len(ids)} ingest ids"
+    ingest_id = ids.pop()
+    stack.pushed[ingest_id] = Pushed(path, sha256_of(path), path.stat().st_size,
+                                     metadata["call_id"])
+    stack.wait_final(timeout=60)
+    stack.assert_stored_once()
+    assert not [p for p in stack.upload_tmp.rglob("*") if p.is_file()], "upload temp files left"

@@ -112,3 +112,12 @@ def test_recordings_reads_its_settings_from_django_settings_only():
     readers = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
                if "os.environ" in p.read_text() or "getenv(" in p.read_text()]
     assert readers == []
+
+
+def test_the_express_lane_sits_beside_the_runner():
+    """The lane uses the steps' and endings' rules; only the push view uses the lane."""
+    edges = graph()
+    importers = sorted(n for n, targets in edges.items()
+                       if "recordings.ingest.express" in targets)
+    assert importers == ["recordings.api.pbx_views"]
+    assert "recordings.ingest.runner" not in edges["recordings.ingest.express"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 from django.db.models import Exists
 
@@ -51,9 +52,7 @@ def objected_now(job: Job) -> bool:
         return consent.objected(job.call.pk)
     if job.metadata.get("consent") == Consent.OBJECTED:
         return True
-    return Call.unscoped.filter(tenant_id=job.ingest.tenant_id,
-                                call_id=job.metadata["call_id"],
-                                consent=Consent.OBJECTED).exists()
+    return consent.objected_by_call_id(job.ingest.tenant_id, job.metadata["call_id"])
 
 
 class Transfer:
@@ -199,7 +198,7 @@ def upload(job: Job):
                 existing.metadata.get("sha256") == analysis.sha256):
             job.uploaded = True
             return None
-    guard = ObjectionGuard(job.call.pk)
+    guard = ObjectionGuard(partial(consent.objected, job.call.pk))
     if guard.objected():
         return Tombstone()
     metadata = {"sha256": analysis.sha256, "ingest-id": str(ingest.ingest_id),
@@ -218,7 +217,7 @@ def upload(job: Job):
     except ChecksumMismatch:
         return _refused_by_store(analysis.sha256)
     except Exception as exc:
-        if _caused_by_abort(exc):
+        if caused_by_abort(exc):
             return Tombstone()
         raise
     job.uploaded = True
@@ -229,7 +228,7 @@ def _finish_early(job: Job):
     transfer = job.transfer
     objected = transfer.wait(job)
     job.uploaded = transfer.done
-    if objected or _caused_by_abort(transfer.error):
+    if objected or caused_by_abort(transfer.error):
         return Tombstone()
     if isinstance(transfer.error, ChecksumMismatch):
         return _refused_by_store(job.ingest.sha256)
@@ -245,15 +244,17 @@ def _refused_by_store(sha256: str):
 
 
 class ObjectionGuard:
-    """A transfer's progress callback that stops the upload once the caller objected."""
+    """A transfer's progress callback that stops the upload once the caller objected
+    (``read()``: the consent read afresh; the pipeline's by the call, the express lane's by
+    the call id)."""
 
-    def __init__(self, call_pk):
-        self.call_pk = call_pk
+    def __init__(self, read):
+        self.read = read
         self.checked_at = 0.0
 
     def objected(self) -> bool:
         self.checked_at = time.monotonic()
-        return consent.objected(self.call_pk)
+        return self.read()
 
     def __call__(self, _bytes_sent: int = 0) -> None:
         if time.monotonic() - self.checked_at >= CHECK_EVERY and self.objected():
@@ -265,7 +266,7 @@ class ObjectionGuard:
             raise UploadAborted()
 
 
-def _caused_by_abort(exc) -> bool:
+def caused_by_abort(exc) -> bool:
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, UploadAborted):

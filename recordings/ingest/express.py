@@ -19,9 +19,9 @@ The same promises as the pipeline's (``runner``):
 - **One transaction** writes the call (when new), the ingest (``stored``), the recording and
   the audit event; nothing is answered before its commit.
 - **Same call and audio, same ingest.** The ingest's id is derived from the tenant, the call
-  and the SHA-256 (:func:`pushed_ingest_id`), so a retry or a concurrent identical push uses
-  the same id and storage key; the unique constraint on ``(tenant, call_id, sha256)`` picks
-  one row and the other request answers it.
+  and the SHA-256 (:func:`pushed_ingest_id`), so a retry uses the same id and storage key;
+  identical pushes in flight at once take the lane one after the other
+  (:func:`one_at_a_time`), and the second answers the first's ingest.
 - **Nothing left behind.** When the lane stops after bytes may have reached the key (an
   objection under the final lock, a database error, a race), the pipeline gets the push with
   ``attempts=1``: it looks at the key before uploading and deletes the object if it does not
@@ -44,6 +44,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, partial
 
@@ -72,6 +73,7 @@ from .transient import is_transient
 log = logging.getLogger(__name__)
 
 _NAMESPACE = uuid.UUID("6f1c9a4e-2b7d-4c55-9a0e-3d8b1f2e7c61")
+LOCK_CLASS = 20588  # advisory locks of the lane (the audit chain's are 20587)
 
 
 def pushed_ingest_id(tenant_id: int, call_id: str, sha256: str) -> uuid.UUID:
@@ -90,18 +92,40 @@ def receive_push(*, tenant, node, metadata: dict, temp_path, sha256: str, size: 
         return receive_audio(**received)
     lane = _Lane(tenant=tenant, node=node, metadata=metadata, path=temp_path, sha256=sha256,
                  original_name=original_name)
+    with one_at_a_time(lane.ingest_id):
+        try:
+            result = lane.run()
+        except Exception as exc:
+            # Storage or database trouble, or a fault of the lane itself: the pipeline, with
+            # its retries, takes the push.
+            log.log(logging.WARNING if is_transient(exc) else logging.ERROR,
+                    "express lane: push %s goes to the pipeline", lane.ingest_id,
+                    exc_info=True)
+            result = None
+        if result is not None:
+            return result
+        return receive_audio(**received, ingest_id=lane.ingest_id,
+                             attempts=1 if lane.may_have_uploaded else 0)
+
+
+@contextmanager
+def one_at_a_time(ingest_id):
+    """Identical pushes (a node's retry while the first is still in flight) take the lane one
+    after the other: the second finds the first's ingest, stored or handed over, instead of
+    uploading to the same key beside it — so no upload of the lane can land under a key whose
+    ingest the pipeline ends without keeping it. A PostgreSQL session lock (released with the
+    connection if the process dies); SQLite serialises its writers anyway."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = str(ingest_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [LOCK_CLASS, key])
     try:
-        result = lane.run()
-    except Exception as exc:
-        # Storage or database trouble, or a fault of the lane itself: the pipeline, with its
-        # retries, takes the push.
-        log.log(logging.WARNING if is_transient(exc) else logging.ERROR,
-                "express lane: push %s goes to the pipeline", lane.ingest_id, exc_info=True)
-        result = None
-    if result is not None:
-        return result
-    return receive_audio(**received, ingest_id=lane.ingest_id,
-                         attempts=1 if lane.may_have_uploaded else 0)
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_CLASS, key])
 
 
 def eligible(metadata: dict, size: int) -> bool:

@@ -316,3 +316,39 @@ def test_on_a_locked_bucket_an_objection_during_the_upload_leaves_nothing(
     assert versions(locked_bucket) == [], "no byte of the objected call stayed"
     uploads = locked_bucket.list_multipart_uploads(Bucket=locked_bucket.bucket_name)
     assert uploads.get("Uploads", []) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_identical_pushes_take_the_lane_one_after_the_other(push, wav, monitor_201, tenant_a):
+    """While one request holds the lane for a push (here: another session holding its lock),
+    an identical push waits, then finds the first's ingest instead of uploading beside it."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    from recordings.ingest.express import LOCK_CLASS
+
+    from .faultkit import database_url
+
+    sha256 = hashlib.sha256(wav.read_bytes()).hexdigest()
+    key = str(pushed_ingest_id(tenant_a.pk, "one-at-a-time", sha256))
+    result = {}
+
+    def second_push():
+        try:
+            result["response"] = push(wav, call_id="one-at-a-time")
+        finally:
+            connection.close()
+
+    with psycopg.connect(database_url(connection.settings_dict), autocommit=True) as first:
+        first.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [LOCK_CLASS, key])
+        waiting = threading.Thread(target=second_push)
+        waiting.start()
+        waiting.join(1.5)
+        assert waiting.is_alive(), "the identical push waits for the first"
+        assert not Ingest.unscoped.filter(tenant=tenant_a).exists()
+        first.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_CLASS, key])
+        waiting.join(30)
+    assert result["response"].json() == {"ingest_id": key, "status": "stored"}

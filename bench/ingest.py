@@ -899,6 +899,10 @@ def main(argv=None):
                         help="also run the pipeline of an earlier commit in the same rounds "
                              "(git archive of REV, its own gunicorn, worker and Redis database; "
                              "the same database, endpoint and bucket)")
+    parser.add_argument("--no-express", action="store_true",
+                        help="turn the express lane off (INGEST_EXPRESS=0): every push is "
+                             "queued for the worker, as before it existed; --stages and "
+                             "--profile measure that pipeline and need it")
     parser.add_argument("--workdir", default=None, help="where files and logs go (default: tmp)")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--reference-receiver", type=int, default=0, metavar="PORT",
@@ -909,6 +913,9 @@ def main(argv=None):
     parser.add_argument("--floor-tenant", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--floor-processes", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if (args.stages or args.profile) and not args.no_express:
+        parser.error("--stages and --profile measure the worker's pipeline: add --no-express "
+                     "(with the express lane, pushes are stored in their request)")
     if args.floor_receiver:
         floor_receiver(args.floor_receiver, args.floor_tenant, args.floor_processes)
         return 0
@@ -952,7 +959,7 @@ def main(argv=None):
         "VAR_DIR": str(var_dir), "INGEST_STAGING_DIR": str(staging),
         "SECRET_KEY": "bench-ingest-" + "x" * 40, "DEBUG": "0", "HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
+        "PYTHONUNBUFFERED": "1", "INGEST_EXPRESS": "0" if args.no_express else "1",
     })
     os.environ.update(env)
     try:

@@ -616,9 +616,13 @@ def test_audio_of_a_caller_who_objected_is_not_left_behind_by_a_killed_worker(st
         "(uploaded by the killed attempt; the tombstone names no key, so nothing deletes it)")
 
 
-def test_the_same_recording_pushed_concurrently_ends_as_one(stack, samples, tmp_path):
+@pytest.mark.parametrize("express", [False, True], ids=["queued", "express"])
+def test_the_same_recording_pushed_concurrently_ends_as_one(stack, samples, tmp_path, express,
+                                                            settings):
     """Ten identical pushes (same call, same audio) at the same instant: one ingest id for
-    all, one recording, one object; the losers' staged copies are gone."""
+    all, one recording, one object; the losers' staged copies are gone. Through the pipeline
+    and through the express lane."""
+    settings.INGEST_EXPRESS = express
     path = variant(samples["short"], 1, tmp_path / "push")
     stack.start_worker()
     metadata = stack.metadata()
@@ -743,32 +747,3 @@ def test_express_upload_whose_answer_was_lost_is_stored_once(stack, samples, tmp
     stack.wait_final(timeout=60)
     stack.assert_stored_once()
     assert Ingest.unscoped.get(ingest_id=handed).attempts >= 2, "the lane was the first"
-
-
-def test_express_identical_pushes_at_once_end_as_one(stack, samples, tmp_path, settings):
-    """Ten identical pushes at the same instant through the express lane: one ingest id, one
-    recording, one object, one audit event."""
-    settings.INGEST_EXPRESS = True
-    path = variant(samples["short"], 2, tmp_path / "push")
-    stack.start_worker()
-    metadata = stack.metadata()
-    barrier = threading.Barrier(10)
-
-    def push_once(_):
-        barrier.wait(timeout=30)
-        try:
-            return stack.post(path, metadata)
-        finally:
-            connection.close()
-
-    with concurrent.futures.ThreadPoolExecutor(10) as pool:
-        responses = list(pool.map(push_once, range(10)))
-    assert [r.status_code for r in responses] == [202] * 10, [r.text[:200] for r in responses]
-    ids = {r.json()["ingest_id"] for r in responses}
-    assert len(ids) == 1, f"identical pushes got {len(ids)} ingest ids"
-    ingest_id = ids.pop()
-    stack.pushed[ingest_id] = Pushed(path, sha256_of(path), path.stat().st_size,
-                                     metadata["call_id"])
-    stack.wait_final(timeout=60)
-    stack.assert_stored_once()
-    assert not [p for p in stack.upload_tmp.rglob("*") if p.is_file()], "upload temp files left"

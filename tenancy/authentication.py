@@ -47,11 +47,10 @@ class PbxNodeAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2 or parts[0] != self.keyword:
             raise exceptions.AuthenticationFailed(
                 _("Expected 'Authorization: Bearer <node token>'."))
-        node = (
-            PbxNode.unscoped.select_related("tenant")
-            .filter(token_hash=hash_token(parts[1]), is_active=True)
-            .first()
-        )
+        # token_hash is unique: no ordering (``first()`` and the model's default ordering cost
+        # a third of this lookup's CPU, on every PBX request).
+        node = next(iter(PbxNode.unscoped.select_related("tenant").filter(
+            token_hash=hash_token(parts[1]), is_active=True).order_by()[:1]), None)
         if node is None:
             raise exceptions.AuthenticationFailed(_("Unknown or revoked node token."))
         now = timezone.now()

@@ -195,8 +195,7 @@ class _Lane:
     def upload(self, store, analysis) -> bool:
         """The bytes to final storage; False when the caller objected meanwhile or the store
         refused the checksum (the pipeline ends it)."""
-        guard = ObjectionGuard(partial(consent.objected_by_call_id, self.tenant.pk,
-                                       self.call_id))
+        guard = ObjectionGuard(partial(_objected, self.tenant.pk, self.call_id))
         guard.checked_at = time.monotonic()  # the check read it a moment ago
         self.may_have_uploaded = True
         try:
@@ -341,6 +340,21 @@ def _check_sql() -> str:
         f"AND a.{c(LicenseAssignment, 'assigned_at')} <= %s "
         f"AND (a.{c(LicenseAssignment, 'revoked_at')} IS NULL "
         f"OR a.{c(LicenseAssignment, 'revoked_at')} > %s))")
+
+
+def _objected(tenant_id, call_id: str) -> bool:
+    """``consent.objected_by_call_id`` as one prepared statement (read before the last bytes
+    of every upload: through the ORM it cost four times as much)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_objected_sql(), [tenant_id, call_id, Consent.OBJECTED])
+        return cursor.fetchone() is not None
+
+
+@cache
+def _objected_sql() -> str:
+    c = _table
+    return (f"SELECT 1 FROM {c(Call)} WHERE {c(Call, 'tenant')} = %s "  # noqa: S608
+            f"AND {c(Call, 'call_id')} = %s AND {c(Call, 'consent')} = %s")
 
 
 @cache

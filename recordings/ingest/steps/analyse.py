@@ -77,6 +77,8 @@ def plain(peaks):
     if hasattr(peaks, "tolist"):
         return peaks.tolist()
     if isinstance(peaks, list | tuple):
+        if all(type(p) in (float, int) for p in peaks):  # the analysis' own: plain already
+            return list(peaks)
         return [plain(p) for p in peaks]
     if hasattr(peaks, "item"):
         return peaks.item()

@@ -223,7 +223,7 @@ class _Lane:
         policy = violation(kind, checked.licensed)
         try:
             with transaction.atomic():
-                call = self.locked_call(checked)
+                call, new_call = self.locked_call(checked)
                 if call is None:
                     return None
                 ingest = Ingest(
@@ -233,7 +233,6 @@ class _Lane:
                     extension=metadata.get("extension", ""), metadata=metadata,
                     sha256=analysis.sha256, size=analysis.size, status=IngestStatus.STORED,
                     attempts=1, finished_at=now)
-                ingest.pk = insert_row(ingest)
                 recording = Recording(
                     **recording_fields(ingest=ingest, call=call, metadata=metadata,
                                        analysis=analysis, started_at=self.started_at,
@@ -242,11 +241,7 @@ class _Lane:
                                        file_extension=dotted(analysis.info.extension)),
                     storage_key=self.key, peaks=plain(analysis.peaks),
                     policy_violation=bool(policy), policy_violation_reason=policy)
-                recording.pk = insert_row(recording)
-                recording._state.adding = False
-                with connection.cursor() as cursor:
-                    cursor.execute(_link_sql(), [recording.pk, ingest.pk])
-                ingest.recording_id = recording.pk
+                write_rows(call if new_call else None, ingest, recording)
                 audit.record(actor=self.node, tenant=self.tenant.pk,
                              action="recording.ingested", obj=recording,
                              data=ingested_event(recording, ingest, self.key, policy))
@@ -254,18 +249,17 @@ class _Lane:
             return self.lost_race()
         return ingest, True
 
-    def locked_call(self, checked: _Checked) -> Call | None:
-        """The call, locked (serialising the caller's objection against this commit), or
-        created; None when the caller objected meanwhile."""
+    def locked_call(self, checked: _Checked) -> tuple[Call | None, bool]:
+        """``(call, new)``: the known call, locked (serialising the caller's objection against
+        this commit; None when the caller objected meanwhile), or a new one to insert with
+        the rows (a concurrent creation then fails on the unique call id: the pipeline)."""
         details = consent.call_details(self.metadata)
         if checked.call_pk is None:
-            call = Call(tenant_id=self.tenant.pk, call_id=self.call_id,
-                        pbx_user_id=checked.pbx_user_id, **details)
-            call.pk = insert_row(call)  # a concurrent creation: IntegrityError, the pipeline
-            return call
+            return Call(tenant_id=self.tenant.pk, call_id=self.call_id,
+                        pbx_user_id=checked.pbx_user_id, **details), True
         call = consent.ensure_call(tenant=self.tenant.pk, call_id=self.call_id,
                                    details=details, lock=True)
-        return None if call.consent == Consent.OBJECTED else call
+        return (None if call.consent == Consent.OBJECTED else call), False
 
     def lost_race(self) -> tuple[Ingest, bool] | None:
         """Another row won (the same push concurrently, a recording of the same audio, the
@@ -278,6 +272,76 @@ class _Lane:
                 schedule_object_deletion(tenant_id=self.tenant.pk, key=self.key,
                                          reason="duplicate", ingest=winner.pk)
         return winner, False
+
+
+def write_rows(new_call: Call | None, ingest: Ingest, recording: Recording) -> None:
+    """INSERT the call (when new), the ingest and the recording, linked both ways, and set
+    their primary keys. On PostgreSQL one statement (the recording's id drawn first; the
+    foreign keys are checked at the commit), elsewhere one per row and the link."""
+    if connection.vendor != "postgresql":
+        if new_call is not None:
+            new_call.pk = insert_row(new_call)
+            recording.call_id = new_call.pk
+        ingest.pk = insert_row(ingest)
+        recording.ingest_id = ingest.pk
+        recording.pk = insert_row(recording)
+        with connection.cursor() as cursor:
+            cursor.execute(_link_sql(), [recording.pk, ingest.pk])
+    else:
+        params = []
+        if new_call is not None:
+            params += _prepared(new_call, skip=())
+        params += _prepared(ingest, skip=("recording",))
+        params += _prepared(recording, skip=("call", "ingest") if new_call else ("ingest",))
+        with connection.cursor() as cursor:
+            cursor.execute(_rows_sql(new_call is not None), params)
+            recording.pk, ingest.pk, call_pk = cursor.fetchone()
+        if new_call is not None:
+            new_call.pk = recording.call_id = call_pk
+        recording.ingest_id = ingest.pk
+    ingest.recording_id = recording.pk
+    recording._state.adding = ingest._state.adding = False
+    if new_call is not None:
+        new_call._state.adding = False
+
+
+def _prepared(obj, *, skip) -> list:
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection)
+            for field in _insert_fields(type(obj)) if field.name not in skip]
+
+
+@cache
+def _rows_sql(new_call: bool) -> str:
+    """The statement of :func:`write_rows` on PostgreSQL (only the models' table and column
+    names are formatted in; every value is a parameter)."""
+    qn = connection.ops.quote_name
+
+    def columns(model, skip=(), extra=()):
+        names = [qn(f.column) for f in _insert_fields(model) if f.name not in skip]
+        return ", ".join([*extra, *names]), ", ".join(["%s"] * len(names))
+
+    rec, ing = Recording._meta, Ingest._meta
+    parts = [f"rid AS (SELECT nextval(pg_get_serial_sequence('{rec.db_table}', "
+             f"'{rec.pk.column}')) AS id)"]
+    if new_call:
+        call_cols, call_marks = columns(Call)
+        parts.append(f"k AS (INSERT INTO {qn(Call._meta.db_table)} ({call_cols}) "  # noqa: S608
+                     f"VALUES ({call_marks}) RETURNING {qn(Call._meta.pk.column)} AS id)")
+    ing_cols, ing_marks = columns(Ingest, skip=("recording",),
+                                  extra=(qn(ing.get_field("recording").column),))
+    parts.append(f"i AS (INSERT INTO {qn(ing.db_table)} ({ing_cols}) SELECT rid.id, "  # noqa: S608
+                 f"{ing_marks} FROM rid RETURNING {qn(ing.pk.column)} AS id)")
+    fk = [qn(rec.pk.column), qn(rec.get_field("ingest").column)]
+    if new_call:
+        fk.append(qn(rec.get_field("call").column))
+    rec_cols, rec_marks = columns(Recording, skip=("call", "ingest") if new_call else
+                                  ("ingest",), extra=fk)
+    sources = "rid, i, k" if new_call else "rid, i"
+    values = "rid.id, i.id, k.id" if new_call else "rid.id, i.id"
+    call_id = "(SELECT id FROM k)" if new_call else "NULL"
+    return (f"WITH {', '.join(parts)} INSERT INTO {qn(rec.db_table)} ({rec_cols}) "  # noqa: S608
+            f"SELECT {values}, {rec_marks} FROM {sources} "
+            f"RETURNING {qn(rec.pk.column)}, (SELECT id FROM i), {call_id}")
 
 
 def insert_row(obj) -> int:

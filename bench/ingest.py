@@ -734,6 +734,12 @@ class CpuMeter:
         return spent
 
 
+def busy_cpu(spent: dict) -> float:
+    """CPU seconds of the processes the pass runs on (not other processes on the machine)."""
+    return sum(v for k, v in spent.items()
+               if k not in ("wall", "machine") and not k.startswith("other: "))
+
+
 def cpu_line(spent: dict, total_mb: float) -> str:
     ours = {k: v for k, v in spent.items()
             if k not in ("wall", "machine") and not k.startswith("other: ")}
@@ -1041,6 +1047,7 @@ def main(argv=None):
             log(f"warm-up: {len(warm)} files through each stack, untimed "
                 f"({time.perf_counter() - t0:.1f} s)\n")
         results = {"baseline": [], "e2e": [], "reference": [], "before": [], "floor": []}
+        cpu = {kind: [] for kind in results}  # CPU seconds of each pass, by round
         kinds = (["baseline", "reference", "e2e"] + (["before"] if before else [])
                  + (["floor"] if floor else []))
         for round_no in range(1, args.rounds + 1):
@@ -1058,7 +1065,9 @@ def main(argv=None):
                     results["baseline"].append(wall)
                     log(f"round {round_no} baseline: {wall:6.2f} s  {len(files) / wall:6.1f} "
                         f"files/s  {total_mb / wall:6.1f} MB/s")
-                    log(cpu_line(meter.stop(), total_mb))
+                    spent = meter.stop()
+                    cpu[what].append(busy_cpu(spent))
+                    log(cpu_line(spent, total_mb))
                 elif what in ("reference", "floor"):
                     wall = reference(files, url=(floor if what == "floor" else receiver).url,
                                      clients=args.clients)
@@ -1066,7 +1075,9 @@ def main(argv=None):
                     label = "reference: " if what == "reference" else "floor:     "
                     log(f"round {round_no} {label} {wall:6.2f} s  {len(files) / wall:6.1f} "
                         f"files/s  {total_mb / wall:6.1f} MB/s")
-                    log(cpu_line(meter.stop(), total_mb))
+                    spent = meter.stop()
+                    cpu[what].append(busy_cpu(spent))
+                    log(cpu_line(spent, total_mb))
                 else:
                     stack_log = before.worker_log if what == "before" else worker_log
                     offset = stack_log.stat().st_size
@@ -1083,7 +1094,9 @@ def main(argv=None):
                         f"{e2e['push_latency_max'] * 1000:.0f} ms; worker task time "
                         f"{sum(times):.1f} s over {len(times)} tasks, mean "
                         f"{statistics.mean(times) * 1000 if times else 0:.0f} ms)")
-                    log(cpu_line(meter.stop(), total_mb))
+                    spent = meter.stop()
+                    cpu[what].append(busy_cpu(spent))
+                    log(cpu_line(spent, total_mb))
         if results["e2e"]:  # --rounds 0: only --stages or --profile
             best_base, best_e2e = min(results["baseline"]), min(results["e2e"])
             best_ref = min(results["reference"])
@@ -1124,6 +1137,15 @@ def main(argv=None):
                 + ", ".join(f"{r:.2f}/{e:.2f}" for r, e in zip(results["reference"],
                                                                results["e2e"], strict=True))
                 + " s reference/pipeline)")
+            # The passes are CPU-bound, so their rates go as 1 / CPU per file; the CPU a pass
+            # costs does not drift with the machine's speed between passes as much as its
+            # wall time does (another guest's load, frequency), so this is the steadier ratio.
+            per_file = {k: statistics.median(v) / len(files) * 1000 for k, v in cpu.items() if v}
+            log("  CPU per file (median of rounds, the processes of each pass): "
+                + ", ".join(f"{k} {v:.1f} ms" for k, v in per_file.items())
+                + f"; reference / pipeline by CPU {per_file['reference'] / per_file['e2e']:.2f}"
+                + (f", reference / before by CPU {per_file['reference'] / per_file['before']:.2f}"
+                   if "before" in per_file else ""))
 
         if args.stages:
             clear_bucket(s3, bucket)

@@ -83,6 +83,15 @@ def _plain_http_and_clean_cache(settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _express_lane_not_paused(monkeypatch):
+    """A test whose store failed pauses the express lane for the process (by design); the
+    next test starts without that pause."""
+    from recordings.ingest import express
+
+    monkeypatch.setattr(express, "_storage_paused_until", 0.0)
+
+
 # --- personas -------------------------------------------------------------------------------
 @pytest.fixture
 def tenant_a(db):

@@ -88,7 +88,7 @@ def receive_push(*, tenant, node, metadata: dict, temp_path, sha256: str, size: 
     received = {"tenant": tenant, "source": IngestSource.PUSH, "metadata": metadata,
                 "temp_path": temp_path, "sha256": sha256, "size": size,
                 "original_name": original_name, "node": node}
-    if not eligible(metadata, size):
+    if not eligible(metadata, size) or storage_paused():
         return receive_audio(**received)
     lane = _Lane(tenant=tenant, node=node, metadata=metadata, path=temp_path, sha256=sha256,
                  original_name=original_name)
@@ -98,9 +98,12 @@ def receive_push(*, tenant, node, metadata: dict, temp_path, sha256: str, size: 
         except Exception as exc:
             # Storage or database trouble, or a fault of the lane itself: the pipeline, with
             # its retries, takes the push.
-            log.log(logging.WARNING if is_transient(exc) else logging.ERROR,
+            transient = is_transient(exc)
+            log.log(logging.WARNING if transient else logging.ERROR,
                     "express lane: push %s goes to the pipeline", lane.ingest_id,
                     exc_info=True)
+            if transient and lane.uploading:
+                pause_for_storage()
             result = None
         if result is not None:
             return result
@@ -128,6 +131,22 @@ def one_at_a_time(ingest_id):
             cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_CLASS, key])
 
 
+# After the store failed an upload, pushes skip the lane for a while: a node should not wait
+# through the client's retries and timeouts on every push while the store is unreachable (the
+# pipeline accepts them into staging and retries on its own). Per process.
+STORAGE_PAUSE_SECONDS = 30.0
+_storage_paused_until = 0.0
+
+
+def pause_for_storage() -> None:
+    global _storage_paused_until
+    _storage_paused_until = time.monotonic() + STORAGE_PAUSE_SECONDS
+
+
+def storage_paused() -> bool:
+    return time.monotonic() < _storage_paused_until
+
+
 def eligible(metadata: dict, size: int) -> bool:
     """May the lane try this push? (on, small enough, no consent outcome to apply)"""
     return (bool(setting("INGEST_EXPRESS")) and size <= setting("INGEST_EXPRESS_MAX_BYTES")
@@ -153,6 +172,7 @@ class _Lane:
         self.ingest_id = pushed_ingest_id(tenant.pk, self.call_id, sha256)
         self.key = ""
         self.may_have_uploaded = False
+        self.uploading = False
 
     def run(self) -> tuple[Ingest, bool] | None:
         checked = self.check()
@@ -197,7 +217,7 @@ class _Lane:
         refused the checksum (the pipeline ends it)."""
         guard = ObjectionGuard(partial(_objected, self.tenant.pk, self.call_id))
         guard.checked_at = time.monotonic()  # the check read it a moment ago
-        self.may_have_uploaded = True
+        self.may_have_uploaded = self.uploading = True
         try:
             store.put_file(self.key, self.path, content_type=analysis.info.mime_type,
                            metadata={"sha256": analysis.sha256,
@@ -213,6 +233,7 @@ class _Lane:
                 self.may_have_uploaded = False  # stopped before the object existed
                 return False
             raise
+        self.uploading = False
         return True
 
     def commit(self, checked: _Checked, analysis) -> tuple[Ingest, bool] | None:

@@ -33,8 +33,8 @@ def send(push, django_capture_on_commit_callbacks):
     """``send(path, **metadata)`` → (response body, ingest); a push handed to the pipeline is
     processed by it right away (its task runs at the commit)."""
 
-    def do(path, **overrides):
-        with django_capture_on_commit_callbacks(execute=True):
+    def do(path, pbx_worker_runs=True, **overrides):
+        with django_capture_on_commit_callbacks(execute=pbx_worker_runs):
             response = push(path, **overrides)
         assert response.status_code == 202, response.content
         body = response.json()
@@ -269,6 +269,30 @@ def test_a_store_that_fails_hands_the_push_over_and_the_pipeline_stores_it(
     assert calls[0] == calls[1] == ingest.recording.storage_key, "the same key both ways"
     assert object_bytes(ingest.recording.storage_key) == wav.read_bytes()
     assert Recording.unscoped.filter(tenant=tenant_a).count() == 1
+
+
+def test_after_a_store_failure_pushes_skip_the_lane_for_a_while(send, wav, monitor_201,
+                                                               monkeypatch):
+    """The node should not wait through the store's retries on every push while it is down:
+    after one failed upload the lane pauses, pushes are queued at once; then it resumes."""
+    from recordings.ingest import express
+
+    original = LocalStore.put_file
+    tried = []
+
+    def unreachable(self, key, path, **kwargs):
+        tried.append(key)
+        raise EndpointConnectionError(endpoint_url="http://s3.invalid")
+
+    with mock.patch.object(LocalStore, "put_file", unreachable):
+        first, _ = send(wav, call_id="pause-1", pbx_worker_runs=False)
+        second, _ = send(wav, call_id="pause-2", pbx_worker_runs=False)
+    assert (first["status"], second["status"]) == ("queued", "queued")
+    assert len(tried) == 1, "the second push did not try the store"
+    monkeypatch.setattr(express, "_storage_paused_until", 0.0)  # the pause is over
+    with mock.patch.object(LocalStore, "put_file", original):
+        third, _ = send(wav, call_id="pause-3")
+    assert third["status"] == "stored"
 
 
 def test_a_push_that_lost_its_answer_is_found_by_its_retry(push, wav, monitor_201, tenant_a):

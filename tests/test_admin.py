@@ -8,10 +8,10 @@ from django.urls import reverse
 
 
 @pytest.mark.django_db
-def test_every_admin_changelist_opens_for_staff(client, django_user_model):
+def test_every_admin_changelist_opens_for_staff(web, django_user_model):
     call_command("seed_demo", "--quiet-logins", stdout=None)
     staff = django_user_model.objects.create_superuser("operator", "op@example.net", "pw-12345")
-    client.force_login(staff)
+    client = web(staff)  # signed in with the second factor provider staff need
     for model in admin.site._registry:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         response = client.get(url)

@@ -7,9 +7,12 @@ ALWAYS_REQUIRED_ROLES = permissions.TWO_FACTOR_ALWAYS
 
 
 def requires_two_factor(user) -> bool:
-    """Admins and compliance officers always; everyone in a tenant that requires it for all."""
+    """Provider staff (the Django admin reaches every tenant), admins and compliance officers
+    always; everyone in a tenant that requires it for all."""
     if not getattr(user, "is_authenticated", False):
         return False
+    if user.is_staff or user.is_superuser:
+        return True
     from audit.models import ComplianceSettings
 
     memberships = list(Membership.unscoped.filter(user=user).values_list("role", "tenant_id"))

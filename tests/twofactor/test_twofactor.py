@@ -194,3 +194,24 @@ def test_an_enrolled_account_gets_an_api_token_only_with_its_code(tenant_a, admi
     # A wrong password says nothing about the second factor.
     bad = APIClient().post(url, {"username": "alice", "password": "not-it", "otp": "123456"})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_credentials"
+
+
+def test_provider_staff_need_it_for_the_admin_and_can_enrol(django_user_model, no_throttle):
+    """Provider staff reach every tenant through the Django admin: a second factor always,
+    membership or not."""
+    staff = django_user_model.objects.create_superuser("operator", "op@example.net", "pw-12345")
+    plain_staff = django_user_model.objects.create_user("helpdesk", password="pw-12345",
+                                                        is_staff=True)
+    assert requires_two_factor(staff) and requires_two_factor(plain_staff)
+    client = _logged_in(staff)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/2fa/enrol/?next=/admin/")
+    page = client.get("/account/2fa/enrol/")
+    assert page.status_code == 200 and b"<svg" in page.content
+    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    done = client.post("/account/2fa/enrol/", {"token": totp_code(device), "next": "/admin/"})
+    assert done.status_code == 200 and len(done.context["codes"]) == 10
+    assert client.get("/admin/").status_code == 200
+    enrolled = AuditEvent.unscoped.filter(action="twofactor.enrolled").get()
+    assert enrolled.actor_label == "operator"

@@ -258,9 +258,11 @@ INGEST_OVERLAP_UPLOAD = env_bool("INGEST_OVERLAP_UPLOAD", True)
 # threads of an overlapped upload cost more CPU than they save time (docs/performance.md).
 INGEST_OVERLAP_MIN_BYTES = int(os.environ.get("INGEST_OVERLAP_MIN_BYTES") or 8 * 1024 * 1024)
 # Pushes that need none of the pipeline's other endings are stored inside their request
-# (recordings/ingest/express.py); larger ones, and any push when this is off, are queued.
+# (recordings/ingest/express.py); larger ones (8 MiB: about 8 minutes of 8 kHz PCM), and any
+# push when this is off, are queued: the worker uploads long calls while it analyses them,
+# and a web thread is not held for a long upload.
 INGEST_EXPRESS = env_bool("INGEST_EXPRESS", True)
-INGEST_EXPRESS_MAX_BYTES = int(os.environ.get("INGEST_EXPRESS_MAX_BYTES") or 32 * 1024 * 1024)
+INGEST_EXPRESS_MAX_BYTES = int(os.environ.get("INGEST_EXPRESS_MAX_BYTES") or 8 * 1024 * 1024)
 RECORDINGS_LOCAL_DIR = os.environ.get("RECORDINGS_LOCAL_DIR", "")
 S3_CONNECT_TIMEOUT = int(os.environ.get("S3_CONNECT_TIMEOUT") or 5)
 S3_READ_TIMEOUT = int(os.environ.get("S3_READ_TIMEOUT") or 60)

@@ -19,7 +19,7 @@ DEFAULTS = {
     "INGEST_OVERLAP_UPLOAD": True,  # upload while analysing, when nothing stands against it
     "INGEST_OVERLAP_MIN_BYTES": 8 * 1024 * 1024,  # ... and the file is at least this big
     "INGEST_EXPRESS": True,  # store pushes that need no other ending inside their request
-    "INGEST_EXPRESS_MAX_BYTES": 32 * 1024 * 1024,  # ... up to this size
+    "INGEST_EXPRESS_MAX_BYTES": 8 * 1024 * 1024,  # ... up to this size
     "RECORDINGS_LOCAL_DIR": "",  # local store root; default VAR_DIR/recordings
     "S3_CONNECT_TIMEOUT": 5,
     "S3_READ_TIMEOUT": 60,

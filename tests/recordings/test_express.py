@@ -306,11 +306,14 @@ def test_a_push_that_lost_its_answer_is_found_by_its_retry(push, wav, monitor_20
 @pytest.mark.s3
 @pytest.mark.parametrize("multipart", [False, True], ids=["single_put", "multipart"])
 def test_on_a_locked_bucket_an_objection_during_the_upload_leaves_nothing(
-        locked_bucket, send, sample_dir, monitor_201, tenant_a, monkeypatch, multipart):
+        locked_bucket, send, sample_dir, monitor_201, tenant_a, monkeypatch, multipart,
+        settings):
     """A bucket whose default retention forbids deletion: an objection that arrives while the
     lane uploads stops the upload before any object (or version) exists."""
     from recordings.storage import S3Store
     from tests import audio_samples
+
+    settings.INGEST_EXPRESS_MAX_BYTES = 64 * 1024 * 1024  # the lane takes this long call
 
     path = audio_samples.pcm_wav(sample_dir, seconds=720, name="long.wav")  # 11 MB
     if multipart:

@@ -439,11 +439,16 @@ def _wait_for_other_sessions_to_end(timeout: float = 10.0):
 
 
 # --- the tests ------------------------------------------------------------------------------
-def test_kill_9_of_the_worker_mid_ingest_loses_nothing(stack, samples, tmp_path):
+@pytest.mark.parametrize("express", [False, True], ids=["queued", "express"])
+def test_kill_9_of_the_worker_mid_ingest_loses_nothing(stack, samples, tmp_path, express,
+                                                       settings):
     """20 pushes (4 of them 20-minute calls, first in line). SIGKILL of the worker's whole
     process tree while ingests are in flight; a second worker takes the orphaned claims over
     (after their lease, re-enqueued by the sweeper) and is killed in turn while redoing one;
-    a third worker and the sweeper finish everything, each recording stored once."""
+    a third worker and the sweeper finish everything, each recording stored once. With the
+    express lane (the default) the short calls are stored by their requests and the 20-minute
+    ones, above ``INGEST_EXPRESS_MAX_BYTES``, go through the killed workers."""
+    settings.INGEST_EXPRESS = express
     from recordings.models import Ingest
 
     files = [variant(samples["long"], i, tmp_path / "push") for i in range(4)]

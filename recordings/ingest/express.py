@@ -372,12 +372,8 @@ def _rows_sql(new_call: bool) -> str:
 def insert_row(obj) -> int:
     """INSERT one model instance (its fields as the ORM would save them, defaults and
     ``auto_now`` included) and return its new primary key."""
-    model = type(obj)
-    fields = _insert_fields(model)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
-              for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model), params)
+        cursor.execute(_insert_sql(type(obj)), _prepared(obj, skip=()))
         return cursor.fetchone()[0]
 
 
@@ -407,9 +403,9 @@ def _table(model, field=None) -> str:
 def _check_sql() -> str:
     """PBX user; the call and its consent; the same push received; the same audio of the
     call stored; the licence held at the call's start."""
-    t, c = _table, _table
-    user, call, ingest = t(PbxUser), t(Call), t(Ingest)
-    rec, lic = t(Recording), t(LicenseAssignment)
+    c = _table  # c(model) is its table, c(model, field) a column
+    user, call, ingest = c(PbxUser), c(Call), c(Ingest)
+    rec, lic = c(Recording), c(LicenseAssignment)
     return (
         f"SELECT (SELECT u.{c(PbxUser, 'id')} FROM {user} u WHERE u.{c(PbxUser, 'tenant')} = %s "  # noqa: S608
         f"AND u.{c(PbxUser, 'extension')} = %s), "

@@ -41,8 +41,6 @@ class PushRecordingView(ReceivingMixin, PbxNodeAPIView):
     same call and audio again answer the same ``ingest_id``. 400 with a code per bad field,
     413 ``too_large``."""
 
-    parser_classes = [MultiPartParser]
-
     @extend_schema(request={"multipart/form-data": PushSerializer},
                    responses={202: IngestAcceptedSerializer})
     def post(self, request):

@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from hostedpbx.api.base import TenantAPIView, TenantReadOnlyViewSet
@@ -149,8 +148,6 @@ class RecordingUploadView(ReceivingMixin, TenantAPIView):
 
     read_roles = ALL_ROLES
     write_roles = ALL_ROLES
-    parser_classes = [MultiPartParser]
-
     @extend_schema(request={"multipart/form-data": UploadSerializer},
                    responses={202: IngestAcceptedSerializer})
     def post(self, request, tenant_slug):

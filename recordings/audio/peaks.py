@@ -80,7 +80,10 @@ class _PeakRuns:
         starts = np.minimum(first // span, len(runs) - 1)
         ends = np.minimum(last // span + 1, len(runs))
         maxima = np.maximum(np.maximum.reduceat(runs, starts), runs[ends - 1])
-        return [round(value, 3) for value in maxima.astype(np.float64).tolist()]
+        # Rounded to 3 decimals in one vectorised step (a division is correctly rounded: the
+        # double nearest to k/1000, as round(value, 3) gives it; 800 calls of round() cost
+        # a quarter of the analysis of a 3-minute call).
+        return (np.rint(maxima.astype(np.float64) * 1000.0) / 1000.0).tolist()
 
 
 def _run_maxima(values: np.ndarray, span: int) -> np.ndarray:

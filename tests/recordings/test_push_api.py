@@ -174,3 +174,89 @@ def test_push_needs_a_node_token(api, admin_a, wav):
     with open(wav, "rb") as fh:
         response = api(admin_a).post(PUSH_URL, {**metadata(), "audio": fh}, format="multipart")
     assert response.status_code in (401, 403)
+
+
+# --- the form parser (recordings.api.receiving.AudioFormParser) ---------------------------
+BOUNDARY = "----hostedpbx-test-boundary"
+
+
+def raw_form(fields: dict, files=(), boundary=BOUNDARY, end=True) -> bytes:
+    """A multipart body built by hand: ``files`` are ``(field, file name, bytes)``."""
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                     f"{value}\r\n".encode())
+    for name, file_name, content in files:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                     f'filename="{file_name}"\r\nContent-Type: audio/wav\r\n\r\n'.encode()
+                     + content + b"\r\n")
+    if end:
+        parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts)
+
+
+def post_raw(pbx_api, node, body: bytes, content_type=f"multipart/form-data; boundary={BOUNDARY}"):
+    return pbx_api(node).generic("POST", PUSH_URL, body, content_type)
+
+
+@pytest.mark.parametrize("chunk", [7, 4096, 1024 * 1024])
+def test_the_form_is_split_right_whatever_the_read_size(pbx_api, node_a, wav, chunk,
+                                                        monkeypatch):
+    """Reads of 7 bytes cut the boundary, the part headers and the audio anywhere."""
+    monkeypatch.setattr("recordings.api.receiving.CHUNK_BYTES", chunk)
+    content = wav.read_bytes()
+    response = post_raw(pbx_api, node_a, raw_form(metadata(call_id="split-1"),
+                                                  [("audio", "call.wav", content)]))
+    assert response.status_code == 202, response.content
+    ingest = Ingest.unscoped.get(ingest_id=response.json()["ingest_id"])
+    assert ingest.sha256 == hashlib.sha256(content).hexdigest()
+    assert (ingest.size, ingest.call_id, ingest.original_name) == (
+        len(content), "split-1", "call.wav")
+
+
+def test_a_file_name_keeps_only_its_last_component(pbx_api, node_a, wav):
+    response = post_raw(pbx_api, node_a, raw_form(
+        metadata(), [("audio", "../../etc/x&amp;y.wav", wav.read_bytes())]))
+    assert response.status_code == 202, response.content
+    assert Ingest.unscoped.get().original_name == "x&y.wav"
+
+
+def test_a_file_part_without_a_usable_name_counts_as_no_file(pbx_api, node_a, wav):
+    response = post_raw(pbx_api, node_a, raw_form(metadata(), [("audio", "..", b"RIFF")]))
+    assert response.status_code == 400
+    assert response.json()["errors"]["audio"][0]["code"] == "required"
+
+
+def test_two_audio_files_are_refused(pbx_api, node_a, wav):
+    content = wav.read_bytes()
+    response = post_raw(pbx_api, node_a, raw_form(
+        metadata(), [("audio", "a.wav", content), ("audio", "b.wav", content)]))
+    assert response.status_code == 400
+    assert response.json()["errors"]["audio"][0]["code"] == "multiple_files"
+    assert Ingest.unscoped.count() == 0
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (raw_form(metadata(), [("audio", "a.wav", b"RIFF" * 100)], end=False), None),
+    (b"no multipart here", None),
+    (raw_form(metadata()), "multipart/form-data"),
+], ids=["truncated", "garbage", "no-boundary"])
+def test_a_malformed_form_answers_400_parse_error_and_leaves_nothing(
+        pbx_api, node_a, body, content_type, settings):
+    from pathlib import Path
+
+    response = post_raw(pbx_api, node_a, body, *([content_type] if content_type else []))
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert Ingest.unscoped.count() == 0
+    assert not list(Path(settings.FILE_UPLOAD_TEMP_DIR).iterdir()), "no temporary file left"
+
+
+def test_too_many_fields_answer_400(pbx_api, node_a, wav, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 8
+    fields = {**metadata(), **{f"extra{i}": "x" for i in range(8)}}
+    response = post_raw(pbx_api, node_a, raw_form(fields, [("audio", "a.wav",
+                                                               wav.read_bytes())]))
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+    assert Ingest.unscoped.count() == 0

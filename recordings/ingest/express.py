@@ -45,13 +45,16 @@ pushes that report a consent outcome, and for 30 s after a failed upload to the 
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, partial
+from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -121,9 +124,11 @@ def one_at_a_time(ingest_id):
     after the other: the second finds the first's ingest, stored or handed over, instead of
     uploading to the same key beside it — so no upload of the lane can land under a key whose
     ingest the pipeline ends without keeping it. A PostgreSQL session lock (released with the
-    connection if the process dies); SQLite serialises its writers anyway."""
+    connection if the process dies); on another database (the embedded SQLite of ``make
+    run``, whose web processes share one machine) a file lock (:func:`file_lock`)."""
     if connection.vendor != "postgresql":
-        yield
+        with file_lock(ingest_id):
+            yield
         return
     key = str(ingest_id)
     with connection.cursor() as cursor:
@@ -133,6 +138,27 @@ def one_at_a_time(ingest_id):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_CLASS, key])
+
+
+# Lock files for databases without advisory locks: the ingest id picks one of LOCK_STRIPES
+# files under VAR_DIR/locks (two different pushes sharing a file only wait for each other).
+LOCK_STRIPES = 64
+
+
+@contextmanager
+def file_lock(ingest_id):
+    """An exclusive ``flock`` for the ingest id among every thread and process of this
+    machine (a lock belongs to its open file, so threads of one process exclude each other
+    too; the kernel releases it if the process dies)."""
+    directory = Path(settings.VAR_DIR) / "locks"
+    directory.mkdir(parents=True, exist_ok=True)
+    stripe = uuid.UUID(str(ingest_id)).int % LOCK_STRIPES
+    with open(directory / f"express-{stripe:02d}.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # After the store failed an upload, pushes skip the lane for a while: a node should not wait

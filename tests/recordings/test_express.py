@@ -5,6 +5,7 @@ seam: what S3 or the local store does), never by patching the lane's own functio
 
 import datetime
 import hashlib
+import uuid
 from unittest import mock
 
 import pytest
@@ -374,3 +375,62 @@ def test_identical_pushes_take_the_lane_one_after_the_other(push, wav, monitor_2
         first.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_CLASS, key])
         waiting.join(30)
     assert result["response"].json() == {"ingest_id": key, "status": "stored"}
+
+
+def test_the_file_lock_lets_one_holder_in_at_a_time(settings, tmp_path):
+    """Databases without advisory locks (the embedded SQLite): identical pushes wait on a lock
+    file; another thread of the same process is kept out as another process would be."""
+    import threading
+
+    from recordings.ingest.express import file_lock
+
+    settings.VAR_DIR = tmp_path
+    ingest_id = uuid.uuid4()
+    entered = threading.Event()
+
+    def second():
+        with file_lock(ingest_id):
+            entered.set()
+
+    with file_lock(ingest_id):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        assert not entered.wait(1.0), "the second holder waits"
+    assert entered.wait(10), "and enters once the first has left"
+    waiting.join(10)
+    assert [p.name for p in (tmp_path / "locks").iterdir()] == [
+        f"express-{ingest_id.int % 64:02d}.lock"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_identical_pushes_wait_on_the_file_lock_without_advisory_locks(
+        push, wav, monitor_201, tenant_a, settings, tmp_path):
+    """On a database other than PostgreSQL the lane takes the file lock: while it is held, an
+    identical push waits, then finds nothing held and is stored once."""
+    import threading
+
+    from django.db import connection
+
+    from recordings.ingest import express
+
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL takes its advisory lock (the test above)")
+    settings.VAR_DIR = tmp_path
+    sha256 = hashlib.sha256(wav.read_bytes()).hexdigest()
+    key = pushed_ingest_id(tenant_a.pk, "file-locked", sha256)
+    result = {}
+
+    def pushing():
+        try:
+            result["response"] = push(wav, call_id="file-locked")
+        finally:
+            connection.close()
+
+    with express.file_lock(key):
+        waiting = threading.Thread(target=pushing)
+        waiting.start()
+        waiting.join(1.5)
+        assert waiting.is_alive(), "the push waits for the lock"
+        assert not Ingest.unscoped.filter(tenant=tenant_a).exists()
+    waiting.join(30)
+    assert result["response"].json() == {"ingest_id": str(key), "status": "stored"}

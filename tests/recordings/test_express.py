@@ -341,12 +341,31 @@ def test_on_a_locked_bucket_an_objection_during_the_upload_leaves_nothing(
     assert uploads.get("Uploads", []) == []
 
 
+def push_in_a_thread(push, wav, call_id):
+    """``(thread, result)``: the push runs in a thread of its own (its own connection, closed
+    at the end); ``result["response"]`` once it has answered."""
+    import threading
+
+    from django.db import connection
+
+    result = {}
+
+    def pushing():
+        try:
+            result["response"] = push(wav, call_id=call_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=pushing)
+    thread.start()
+    return thread, result
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_identical_pushes_take_the_lane_one_after_the_other(push, wav, monitor_201, tenant_a):
     """While one request holds the lane for a push (here: another session holding its lock),
     an identical push waits, then finds the first's ingest instead of uploading beside it."""
-    import threading
 
     import psycopg
     from django.db import connection
@@ -357,18 +376,10 @@ def test_identical_pushes_take_the_lane_one_after_the_other(push, wav, monitor_2
 
     sha256 = hashlib.sha256(wav.read_bytes()).hexdigest()
     key = str(pushed_ingest_id(tenant_a.pk, "one-at-a-time", sha256))
-    result = {}
-
-    def second_push():
-        try:
-            result["response"] = push(wav, call_id="one-at-a-time")
-        finally:
-            connection.close()
 
     with psycopg.connect(database_url(connection.settings_dict), autocommit=True) as first:
         first.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [LOCK_CLASS, key])
-        waiting = threading.Thread(target=second_push)
-        waiting.start()
+        waiting, result = push_in_a_thread(push, wav, "one-at-a-time")
         waiting.join(1.5)
         assert waiting.is_alive(), "the identical push waits for the first"
         assert not Ingest.unscoped.filter(tenant=tenant_a).exists()
@@ -407,7 +418,6 @@ def test_identical_pushes_wait_on_the_file_lock_without_advisory_locks(
         push, wav, monitor_201, tenant_a, settings, tmp_path):
     """On a database other than PostgreSQL the lane takes the file lock: while it is held, an
     identical push waits, then finds nothing held and is stored once."""
-    import threading
 
     from django.db import connection
 
@@ -418,17 +428,9 @@ def test_identical_pushes_wait_on_the_file_lock_without_advisory_locks(
     settings.VAR_DIR = tmp_path
     sha256 = hashlib.sha256(wav.read_bytes()).hexdigest()
     key = pushed_ingest_id(tenant_a.pk, "file-locked", sha256)
-    result = {}
-
-    def pushing():
-        try:
-            result["response"] = push(wav, call_id="file-locked")
-        finally:
-            connection.close()
 
     with express.file_lock(key):
-        waiting = threading.Thread(target=pushing)
-        waiting.start()
+        waiting, result = push_in_a_thread(push, wav, "file-locked")
         waiting.join(1.5)
         assert waiting.is_alive(), "the push waits for the lock"
         assert not Ingest.unscoped.filter(tenant=tenant_a).exists()

@@ -82,7 +82,7 @@ class _PeakRuns:
         maxima = np.maximum(np.maximum.reduceat(runs, starts), runs[ends - 1])
         # Rounded to 3 decimals in one vectorised step (a division is correctly rounded: the
         # double nearest to k/1000, as round(value, 3) gives it; 800 calls of round() cost
-        # a quarter of the analysis of a 3-minute call).
+        # a fifth of the analysis of a 3-minute call).
         return (np.rint(maxima.astype(np.float64) * 1000.0) / 1000.0).tolist()
 
 

@@ -5,6 +5,7 @@ seam: what S3 or the local store does), never by patching the lane's own functio
 
 import datetime
 import hashlib
+import time
 import uuid
 from unittest import mock
 
@@ -341,6 +342,15 @@ def test_on_a_locked_bucket_an_objection_during_the_upload_leaves_nothing(
     assert uploads.get("Uploads", []) == []
 
 
+def finished_within(thread, seconds: float) -> bool:
+    """Whether ``thread`` ends within ``seconds``, polled with sleeps: under libfaketime (the
+    date check, ``faketime -f +365d``) a timed ``join`` or ``Event.wait`` never expires."""
+    deadline = time.monotonic() + seconds
+    while thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not thread.is_alive()
+
+
 def push_in_a_thread(push, wav, call_id):
     """``(thread, result)``: the push runs in a thread of its own (its own connection, closed
     at the end); ``result["response"]`` once it has answered."""
@@ -380,11 +390,10 @@ def test_identical_pushes_take_the_lane_one_after_the_other(push, wav, monitor_2
     with psycopg.connect(database_url(connection.settings_dict), autocommit=True) as first:
         first.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [LOCK_CLASS, key])
         waiting, result = push_in_a_thread(push, wav, "one-at-a-time")
-        waiting.join(1.5)
-        assert waiting.is_alive(), "the identical push waits for the first"
+        assert not finished_within(waiting, 1.5), "the identical push waits for the first"
         assert not Ingest.unscoped.filter(tenant=tenant_a).exists()
         first.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_CLASS, key])
-        waiting.join(30)
+        assert finished_within(waiting, 30)
     assert result["response"].json() == {"ingest_id": key, "status": "stored"}
 
 
@@ -406,9 +415,8 @@ def test_the_file_lock_lets_one_holder_in_at_a_time(settings, tmp_path):
     with file_lock(ingest_id):
         waiting = threading.Thread(target=second)
         waiting.start()
-        assert not entered.wait(1.0), "the second holder waits"
-    assert entered.wait(10), "and enters once the first has left"
-    waiting.join(10)
+        assert not finished_within(waiting, 1.0), "the second holder waits"
+    assert finished_within(waiting, 10) and entered.is_set(), "and enters once the first left"
     assert [p.name for p in (tmp_path / "locks").iterdir()] == [
         f"express-{ingest_id.int % 64:02d}.lock"]
 
@@ -418,7 +426,6 @@ def test_identical_pushes_wait_on_the_file_lock_without_advisory_locks(
         push, wav, monitor_201, tenant_a, settings, tmp_path):
     """On a database other than PostgreSQL the lane takes the file lock: while it is held, an
     identical push waits, then finds nothing held and is stored once."""
-
     from django.db import connection
 
     from recordings.ingest import express
@@ -431,8 +438,7 @@ def test_identical_pushes_wait_on_the_file_lock_without_advisory_locks(
 
     with express.file_lock(key):
         waiting, result = push_in_a_thread(push, wav, "file-locked")
-        waiting.join(1.5)
-        assert waiting.is_alive(), "the push waits for the lock"
+        assert not finished_within(waiting, 1.5), "the push waits for the lock"
         assert not Ingest.unscoped.filter(tenant=tenant_a).exists()
-    waiting.join(30)
+    assert finished_within(waiting, 30)
     assert result["response"].json() == {"ingest_id": str(key), "status": "stored"}
